@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything slidepipe needs on Debian 12 + Node 20 (run as root, idempotent), then builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Runtime: OpenSlide and libjpeg-turbo (called through koffi). Tests and benchmarks: the baselines
+# (vips, python openslide + PIL), GNU parallel for the one-machine pipeline form.
+debs=(libopenslide0 openslide-tools libturbojpeg0 libvips-tools python3-openslide python3-pil parallel)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]} (run this script as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "setup: apt-get install ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages: reinstall only when the lock file changed since the last install.
+stamp=node_modules/.slidepipe-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: npm ci" >&2
+  # onnxruntime-node ships its CPU library; its postinstall would try to fetch CUDA libraries.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# Build every tool (Nx caches unchanged projects).
+NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false npx nx run-many -t build --output-style=static >&2
