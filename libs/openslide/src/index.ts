@@ -1,1 +1,11 @@
-export {};
+export { Slide } from './slide';
+export type { SlideOpenOptions, LevelDimensions, SlideRegion, RgbImage, ReadRegionOptions, PlanReadOptions } from './slide';
+export { argbToBgrx, argbToRgb, argbToRgbx, isOpaque } from './pixels';
+export type { ArgbPixels } from './pixels';
+export { resolveMpp, resolveObjectivePower, mppFromTiffResolution, MIN_PLAUSIBLE_MPP, MAX_PLAUSIBLE_MPP } from './resolution';
+export type { Mpp, MppOverride, ObjectivePower, ReadPlan } from './resolution';
+export * from './properties';
+export { OpenSlideError } from './errors';
+export type { OpenSlideErrorCode } from './errors';
+/** The 1:1 C binding, for what Slide does not cover. */
+export * as lowlevel from './lowlevel';

@@ -1,1 +1,3 @@
-export {};
+export * from './records';
+export * from './meta';
+export * from './arrow';

@@ -1,0 +1,40 @@
+// One error class for every tool: a stable code, an exit status, and a message of the form
+// "<what>: <cause>" that the runner prefixes with the tool name.
+
+export const EXIT = {
+  ok: 0,
+  runtime: 70, // EX_SOFTWARE
+  usage: 64, // EX_USAGE
+  'bad-input': 65, // EX_DATAERR
+  'no-input': 66, // EX_NOINPUT
+  'output-exists': 73, // EX_CANTCREAT
+  'truncated-input': 74, // EX_IOERR
+  interrupted: 130, // 128 + SIGINT
+} as const;
+
+export type ErrorCode = Exclude<keyof typeof EXIT, 'ok'>;
+
+export class SlidepipeError extends Error {
+  override name = 'SlidepipeError';
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  constructor(code: ErrorCode, what: string, cause?: string) {
+    super(cause === undefined ? what : `${what}: ${cause}`);
+    this.code = code;
+    this.exitCode = EXIT[code];
+  }
+}
+
+export const usageError = (what: string, cause?: string) => new SlidepipeError('usage', what, cause);
+export const inputError = (what: string, cause?: string) => new SlidepipeError('bad-input', what, cause);
+export const truncatedError = (what: string, cause?: string) => new SlidepipeError('truncated-input', what, cause);
+
+/** Parameter check failures read "expected X, got Y". */
+export function expectParam(ok: boolean, flag: string, expected: string, got: unknown): void {
+  if (!ok) throw usageError(flag, `expected ${expected}, got ${JSON.stringify(got)}`);
+}
+
+/** Whether an error came from writing to a closed pipe (downstream exited early, e.g. `| head`). */
+export function isBrokenPipe(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' || (e as { code?: string })?.code === 'ERR_STREAM_DESTROYED';
+}

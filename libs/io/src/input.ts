@@ -1,0 +1,138 @@
+// Every tool reads Arrow IPC streams (one or several back-to-back) or Parquet files, from files or
+// stdin, sniffing the magic bytes; it validates the record type before the first batch.
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isatty } from 'node:tty';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { validateSchema, type RecordName, type StreamMeta } from '@slidepipe/schema';
+import { inputError, SlidepipeError, usageError } from '@slidepipe/cli';
+import { ByteQueue, readArrowStreams, type ArrowStream } from './arrow-stream';
+import { readParquetStream } from './parquet';
+import { deleteAtExit } from './atomic';
+import { describe, isStdio } from './paths';
+
+export interface RecordStream {
+  /** The input it came from, as named in messages. */
+  source: string;
+  schema: Schema;
+  meta: StreamMeta;
+  batches: AsyncIterable<RecordBatch>;
+}
+
+export interface ReadOptions {
+  /** Accepted record types; anything else is a bad-input error before the first batch. */
+  expect?: RecordName[];
+}
+
+const CHUNK = 1 << 20;
+const PAR1 = 0x31524150;
+const ARROW_MAGIC = 'ARROW1';
+
+export type InputFormat = 'arrow-stream' | 'arrow-file' | 'parquet';
+
+export function sniff(head: Uint8Array): InputFormat | null {
+  if (head.byteLength >= 4 && new DataView(head.buffer, head.byteOffset).getUint32(0, true) === PAR1) return 'parquet';
+  if (head.byteLength >= 6 && Buffer.from(head.subarray(0, 6)).toString('latin1') === ARROW_MAGIC) return 'arrow-file';
+  if (head.byteLength >= 4) {
+    const v = new DataView(head.buffer, head.byteOffset).getUint32(0, true);
+    // Continuation marker, or a plausible legacy metadata length.
+    if (v === 0xffffffff || (v > 0 && v < 1 << 24 && v % 8 === 0)) return 'arrow-stream';
+  }
+  return null;
+}
+
+function openBytes(path: string | undefined): Readable {
+  if (isStdio(path)) {
+    // process.stdin is not touched: creating it would make fd 0 non-blocking for fs reads.
+    if (isatty(0)) throw usageError('<stdin>', 'no input: give a file, or pipe records in');
+    return createReadStream('', { fd: 0, highWaterMark: CHUNK, autoClose: false });
+  }
+  if (!existsSync(path!)) throw new SlidepipeError('no-input', path!, 'no such file');
+  if (statSync(path!).isDirectory()) throw inputError(path!, 'is a directory');
+  return createReadStream(path!, { highWaterMark: CHUNK });
+}
+
+async function* arrowStreamsOf(path: string | undefined, name: string): AsyncGenerator<ArrowStream> {
+  const stream = openBytes(path);
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const q = new ByteQueue();
+  while (q.length < 8) {
+    const r = await it.next();
+    if (r.done) break;
+    q.push(r.value);
+  }
+  if (q.length === 0) throw inputError(name, 'empty input (expected an Arrow stream or a Parquet file)');
+  const head = q.take(Math.min(8, q.length));
+  const format = sniff(head);
+  const rest: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => it as AsyncIterator<Uint8Array>,
+  };
+  if (format === 'parquet') {
+    if (!isStdio(path)) {
+      stream.destroy();
+      yield await readParquetStream(path!, name);
+      return;
+    }
+    // Parquet needs random access: spool stdin to a temporary file.
+    const spool = join(tmpdir(), `slidepipe-stdin-${process.pid}-${Date.now()}.parquet`);
+    const remove = deleteAtExit(spool);
+    try {
+      const leftover = q.length ? q.take(q.length) : new Uint8Array(0);
+      await pipeline(
+        (async function* () {
+          yield head;
+          yield leftover;
+          yield* rest;
+        })(),
+        createWriteStream(spool),
+      );
+      yield await readParquetStream(spool, name);
+    } finally {
+      remove();
+    }
+    return;
+  }
+  if (format === null) {
+    stream.destroy();
+    const hex = Buffer.from(head).toString('hex');
+    throw inputError(name, `not an Arrow stream or a Parquet file (starts with 0x${hex})`);
+  }
+  if (format === 'arrow-stream') {
+    // Put the sniffed bytes back in front.
+    const q2 = new ByteQueue();
+    q2.push(head);
+    if (q.length) q2.push(q.take(q.length));
+    yield* readArrowStreams(rest, name, { queue: q2 });
+  } else {
+    // Arrow file format: the stream follows the 8-byte magic, then the footer.
+    const q2 = new ByteQueue();
+    if (q.length) q2.push(q.take(q.length));
+    yield* readArrowStreams(rest, name, { queue: q2, single: true });
+  }
+  stream.destroy();
+}
+
+/**
+ * Reads every record stream of every input in order. No inputs (or "-") means stdin.
+ * Each stream's batches must be consumed before the next stream is requested.
+ */
+export async function* readRecords(inputs: string[], opts: ReadOptions = {}): AsyncGenerator<RecordStream> {
+  const list = inputs.length ? inputs : ['-'];
+  const stdinUses = list.filter((p) => isStdio(p)).length;
+  if (stdinUses > 1) throw usageError('inputs', 'stdin ("-") can be read only once');
+  for (const path of list) {
+    const name = describe(path);
+    for await (const s of arrowStreamsOf(path, name)) {
+      let meta: StreamMeta;
+      try {
+        meta = validateSchema(s.schema, { records: opts.expect });
+      } catch (e) {
+        throw inputError(name, (e as Error).message);
+      }
+      yield { source: name, schema: s.schema, meta, batches: s.batches };
+    }
+  }
+}

@@ -1,0 +1,286 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { tableFromIPC as flechetteFromIPC, tableToIPC as flechetteToIPC, tableFromArrays as flechetteFromArrays, int32, float32, utf8, binary } from '@uwdata/flechette';
+import { RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
+import { encodeMeta, makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
+import { SlidepipeError } from '@slidepipe/cli';
+import { ByteQueue, readArrowStreams } from './arrow-stream';
+import { readRecords } from './input';
+import { openRecordSink } from './output';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'slidepipe-io-'));
+
+function patchMeta(slide: string): StreamMeta {
+  return {
+    record: 'patch',
+    version: 1,
+    slide: { slide_id: slide, patient_id: slide.split('_')[0], width0: 10000, height0: 8000, mpp0: 0.25 },
+    facts: { tile_px: 256, mpp: 0.5 },
+    provenance: [{ tool: 'wsi-tile', version: '0.1.0', argv: [`${slide}.tif`], params: { tile_px: 256 }, time: '2026-01-01T00:00:00.000Z' }],
+  };
+}
+
+function patchBatch(meta: StreamMeta, n: number, start = 0, payload = 100): RecordBatch {
+  const idx = Array.from({ length: n }, (_, i) => i + start);
+  return makeBatch(schemaFor(meta), {
+    slide_id: idx.map(() => meta.slide!.slide_id),
+    x0: Int32Array.from(idx, (i) => i * 512),
+    y0: Int32Array.from(idx, (i) => i * 7),
+    w0: Int32Array.from(idx, () => 512),
+    h0: Int32Array.from(idx, () => 512),
+    col: Int32Array.from(idx, (i) => i),
+    row: Int32Array.from(idx, () => 0),
+    mpp: Float32Array.from(idx, () => 0.5),
+    tissue: Float32Array.from(idx, (i) => (i % 10) / 10),
+    image: idx.map((i) => (i % 5 === 4 ? null : Uint8Array.from({ length: payload }, (_, k) => (i * 31 + k) & 255))),
+  });
+}
+
+async function arrowBytes(meta: StreamMeta, batches: RecordBatch[]): Promise<Uint8Array> {
+  const w = new RecordBatchStreamWriter();
+  for (const b of batches) w.write(b);
+  w.finish();
+  return w.toUint8Array(true) as Uint8Array;
+}
+
+async function collect(inputs: string[]) {
+  const out: { meta: StreamMeta; rows: Record<string, unknown>[] }[] = [];
+  for await (const s of readRecords(inputs)) {
+    const rows: Record<string, unknown>[] = [];
+    for await (const b of s.batches) {
+      for (let i = 0; i < b.numRows; i++) {
+        const r: Record<string, unknown> = {};
+        for (const f of b.schema.fields) {
+          const v = b.getChild(f.name)!.get(i);
+          r[f.name] = v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v;
+        }
+        rows.push(r);
+      }
+    }
+    out.push({ meta: s.meta, rows });
+  }
+  return out;
+}
+
+async function writeAll(path: string, streams: { meta: StreamMeta; batches: RecordBatch[] }[], force = false) {
+  const sink = openRecordSink(path, { force });
+  for (const s of streams) {
+    await sink.begin(schemaFor(s.meta), s.meta);
+    for (const b of s.batches) await sink.write(b);
+    await sink.end();
+  }
+  await sink.close();
+}
+
+async function expectError(p: Promise<unknown>, code: string, pattern: RegExp) {
+  const e = await p.then(
+    () => null,
+    (x) => x,
+  );
+  expect(e).toBeInstanceOf(SlidepipeError);
+  expect((e as SlidepipeError).code).toBe(code);
+  expect((e as Error).message).toMatch(pattern);
+}
+
+describe('Arrow streams', () => {
+  it('reads back-to-back streams and keeps metadata', async () => {
+    const d = tmp();
+    const a = patchMeta('p1_a');
+    const b = patchMeta('p1_b');
+    const bytes = Buffer.concat([
+      await arrowBytes(a, [patchBatch(a, 10), patchBatch(a, 5, 10)]),
+      await arrowBytes(b, [patchBatch(b, 3)]),
+    ]);
+    writeFileSync(join(d, 'x.arrows'), bytes);
+    const got = await collect([join(d, 'x.arrows')]);
+    expect(got.map((s) => s.rows.length)).toEqual([15, 3]);
+    expect(got[1].meta.slide?.slide_id).toBe('p1_b');
+    expect(got[0].meta.provenance[0].tool).toBe('wsi-tile');
+    expect(got[0].rows[4].image).toBeNull();
+    expect(got[0].rows[12].x0).toBe(12 * 512);
+  });
+
+  it('reports a stream without its end-of-stream marker as truncated', async () => {
+    const d = tmp();
+    const m = patchMeta('p1_a');
+    const bytes = await arrowBytes(m, [patchBatch(m, 10)]);
+    writeFileSync(join(d, 'noeos.arrows'), bytes.subarray(0, bytes.byteLength - 8));
+    await expectError(collect([join(d, 'noeos.arrows')]), 'truncated-input', /noeos\.arrows: .*end-of-stream/);
+  });
+
+  it('reports a stream cut inside a message as truncated, at every cut point', async () => {
+    const d = tmp();
+    const m = patchMeta('p1_a');
+    const bytes = await arrowBytes(m, [patchBatch(m, 4, 0, 40)]);
+    for (const cut of [3, 9, 100, bytes.byteLength - 20, bytes.byteLength - 1]) {
+      writeFileSync(join(d, 'cut.arrows'), bytes.subarray(0, cut));
+      const e = await collect([join(d, 'cut.arrows')]).then(
+        () => null,
+        (x) => x as SlidepipeError,
+      );
+      expect(e?.code, `cut at ${cut}`).toMatch(/truncated-input|bad-input/);
+      expect(e?.message).toMatch(/cut\.arrows/);
+    }
+  });
+
+  it('gives a clear error on empty input and on a non-slidepipe or wrong record type', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'empty.arrows'), '');
+    await expectError(collect([join(d, 'empty.arrows')]), 'bad-input', /empty\.arrows: empty input/);
+    writeFileSync(join(d, 'text.arrows'), 'slide,x\n1,2\n');
+    await expectError(collect([join(d, 'text.arrows')]), 'bad-input', /not an Arrow stream or a Parquet file/);
+    const m = { ...patchMeta('p1_a') };
+    writeFileSync(join(d, 'patch.arrows'), await arrowBytes(m, [patchBatch(m, 2)]));
+    const it = readRecords([join(d, 'patch.arrows')], { expect: ['embedding'] });
+    await expectError(it.next(), 'bad-input', /expected "embedding" records, got "patch"/);
+  });
+
+  it('ByteQueue hands out exact slices across chunks', () => {
+    const q = new ByteQueue();
+    q.push(Uint8Array.of(1, 2, 3));
+    q.push(Uint8Array.of(4, 5));
+    q.push(Uint8Array.of(6, 7, 8, 9));
+    expect(q.peekUint32(1)).toBe(0x05040302);
+    expect([...q.take(2)]).toEqual([1, 2]);
+    expect([...q.take(5)]).toEqual([3, 4, 5, 6, 7]);
+    expect(q.length).toBe(2);
+  });
+
+  it('reads a stream written by another Arrow implementation (flechette) in small chunks', async () => {
+    const t = flechetteFromArrays(
+      { slide_id: ['s1', 's1'], x0: [0, 512], payload: [Uint8Array.of(1, 2), Uint8Array.of(3)], score: [0.25, 0.75] },
+      { types: { slide_id: utf8(), x0: int32(), payload: binary(), score: float32() } },
+    );
+    const bytes = flechetteToIPC(t, { format: 'stream' })!;
+    const chunks = Array.from({ length: Math.ceil(bytes.byteLength / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7));
+    const streams = readArrowStreams(Readable.from(chunks), 'flechette');
+    const rows: unknown[] = [];
+    for await (const s of streams) {
+      expect(s.schema.fields.map((f) => f.name)).toEqual(['slide_id', 'x0', 'payload', 'score']);
+      for await (const b of s.batches) for (const r of b) rows.push([r.slide_id, r.x0, [...r.payload], r.score]);
+    }
+    expect(rows).toEqual([
+      ['s1', 0, [1, 2], 0.25],
+      ['s1', 512, [3], 0.75],
+    ]);
+  });
+
+  it('writes streams another implementation (flechette) reads', async () => {
+    const d = tmp();
+    const m = patchMeta('p2_a');
+    await writeAll(join(d, 'x.arrows'), [{ meta: m, batches: [patchBatch(m, 6)] }]);
+    const t = flechetteFromIPC(readFileSync(join(d, 'x.arrows')));
+    expect(t.numRows).toBe(6);
+    expect(t.getChild('x0').toArray()).toEqual(Int32Array.from([0, 512, 1024, 1536, 2048, 2560]));
+    expect(t.schema.metadata?.get('slidepipe.record')).toBe('patch');
+  });
+});
+
+describe('Parquet', () => {
+  it('round-trips Arrow -> Parquet -> Arrow with identical rows and metadata', async () => {
+    const d = tmp();
+    const a = patchMeta('p1_a');
+    const b = patchMeta('p1_b');
+    const streams = [
+      { meta: a, batches: [patchBatch(a, 7), patchBatch(a, 5, 7)] },
+      { meta: b, batches: [patchBatch(b, 4)] },
+    ];
+    await writeAll(join(d, 'x.arrows'), streams);
+    await writeAll(join(d, 'x.parquet'), streams);
+    const fromArrow = await collect([join(d, 'x.arrows')]);
+    const fromParquet = await collect([join(d, 'x.parquet')]);
+    expect(fromParquet).toHaveLength(1);
+    expect(fromParquet[0].rows).toEqual([...fromArrow[0].rows, ...fromArrow[1].rows]);
+    const meta = fromParquet[0].meta;
+    expect(meta.record).toBe('patch');
+    expect(meta.provenance).toEqual(a.provenance.slice(0, 1).concat(b.provenance.filter((p) => JSON.stringify(p) !== JSON.stringify(a.provenance[0]))));
+    expect((meta.facts.slides as { slide_id: string }[]).map((s) => s.slide_id)).toEqual(['p1_a', 'p1_b']);
+  });
+
+  it('opens in DuckDB with the expected column types', async () => {
+    const d = tmp();
+    const m = patchMeta('p3_a');
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 9)] }]);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const types = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${join(d, 'x.parquet')}')`);
+    const byName = Object.fromEntries(types.getRowObjects().map((r) => [r.column_name, r.column_type]));
+    expect(byName).toMatchObject({ slide_id: 'VARCHAR', x0: 'INTEGER', mpp: 'FLOAT', tissue: 'FLOAT', image: 'BLOB' });
+    const agg = await con.runAndReadAll(`SELECT count(*)::INT AS n, sum(x0)::INT AS sx, count(image)::INT AS ni FROM read_parquet('${join(d, 'x.parquet')}')`);
+    expect(agg.getRowObjects()[0]).toEqual({ n: 9, sx: 512 * 36, ni: 8 });
+    const kv = await con.runAndReadAll(`SELECT decode(key) AS k FROM parquet_kv_metadata('${join(d, 'x.parquet')}')`);
+    expect(kv.getRowObjects().map((r) => r.k)).toContain('slidepipe.provenance');
+    con.closeSync();
+  });
+
+  it('keeps embeddings as a list column that DuckDB reads as FLOAT[]', async () => {
+    const d = tmp();
+    const meta: StreamMeta = { record: 'embedding', version: 1, slide: null, facts: { dim: 3 }, provenance: [] };
+    const batch = makeBatch(schemaFor(meta), {
+      slide_id: ['a', 'a'],
+      x0: Int32Array.of(0, 1),
+      y0: Int32Array.of(0, 0),
+      w0: Int32Array.of(512, 512),
+      h0: Int32Array.of(512, 512),
+      col: Int32Array.of(0, 1),
+      row: Int32Array.of(0, 0),
+      label: [1, null],
+      embedding: [Float32Array.of(1, 2, 3), Float32Array.of(-1, 0.5, 4)],
+    });
+    await writeAll(join(d, 'e.parquet'), [{ meta, batches: [batch] }]);
+    const back = await collect([join(d, 'e.parquet')]);
+    expect(back[0].rows.map((r) => [r.label, [...(r.embedding as Float32Array)]])).toEqual([
+      [1, [1, 2, 3]],
+      [null, [-1, 0.5, 4]],
+    ]);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    const r = await con.runAndReadAll(`SELECT typeof(embedding) AS t, embedding[3] AS e3 FROM read_parquet('${join(d, 'e.parquet')}') ORDER BY x0`);
+    expect(r.getRowObjects()[0]).toEqual({ t: 'FLOAT[]', e3: 3 });
+    con.closeSync();
+  });
+
+  it('reports a truncated Parquet file', async () => {
+    const d = tmp();
+    const m = patchMeta('p1_a');
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 20)] }]);
+    const bytes = readFileSync(join(d, 'x.parquet'));
+    writeFileSync(join(d, 'cut.parquet'), bytes.subarray(0, bytes.byteLength - 30));
+    await expectError(collect([join(d, 'cut.parquet')]), 'truncated-input', /cut\.parquet: not a complete Parquet file/);
+  });
+});
+
+describe('outputs', () => {
+  it('refuses to replace an existing file without force, and replaces it with force', async () => {
+    const d = tmp();
+    const m = patchMeta('p1_a');
+    writeFileSync(join(d, 'x.parquet'), 'old');
+    await expectError(writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2)] }]), 'output-exists', /use --force/);
+    expect(readFileSync(join(d, 'x.parquet'), 'utf8')).toBe('old');
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2)] }], true);
+    expect((await collect([join(d, 'x.parquet')]))[0].rows).toHaveLength(2);
+    expect(readdirSync(d)).toEqual(['x.parquet']);
+  });
+
+  it('leaves no file under the final name until close, and nothing after abort', async () => {
+    const d = tmp();
+    const m = patchMeta('p1_a');
+    const sink = openRecordSink(join(d, 'y.arrows'));
+    await sink.begin(schemaFor(m), m);
+    await sink.write(patchBatch(m, 3));
+    expect(existsSync(join(d, 'y.arrows'))).toBe(false);
+    sink.abort();
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('schema metadata is encoded as plain string key/values', () => {
+    const m = patchMeta('p1_a');
+    const kv = encodeMeta(m);
+    expect(kv.get('slidepipe.record')).toBe('patch');
+    expect(JSON.parse(kv.get('slidepipe.slide')!).mpp0).toBe(0.25);
+  });
+});

@@ -1,0 +1,362 @@
+// Parquet at rest (hyparquet / hyparquet-writer): slidepipe schema metadata is kept as key/value
+// metadata, row groups are written as batches arrive and read one at a time.
+import { closeSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { ByteWriter, ParquetWriter, type ColumnSource } from 'hyparquet-writer';
+import {
+  Binary,
+  Bool,
+  type DataType,
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int,
+  Int8,
+  Int32,
+  Int64,
+  type RecordBatch,
+  Schema,
+  Type,
+  Utf8,
+} from 'apache-arrow';
+import { decodeMeta, encodeMeta, makeBatch, recordDef, type ColumnValues, type StreamMeta } from '@slidepipe/schema';
+import { inputError, truncatedError } from '@slidepipe/cli';
+import type { ArrowStream } from './arrow-stream';
+
+/** A random-access view of a local file for hyparquet, on one file descriptor. */
+export function fileAsyncBuffer(path: string): AsyncBuffer & { close(): void } {
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  return {
+    byteLength: size,
+    slice(start: number, end?: number) {
+      const stop = Math.min(end ?? size, size);
+      const buf = Buffer.allocUnsafeSlow(Math.max(0, stop - start));
+      let off = 0;
+      while (off < buf.byteLength) {
+        const n = readSync(fd, buf, off, buf.byteLength - off, start + off);
+        if (n === 0) break;
+        off += n;
+      }
+      // allocUnsafeSlow owns its whole ArrayBuffer: hand it over without a copy.
+      return (off === buf.byteLength && buf.byteOffset === 0 ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + off)) as ArrayBuffer;
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+// ---- Arrow <-> Parquet types -------------------------------------------------------------------
+
+function parquetElements(f: Field): SchemaElement[] {
+  const repetition_type = f.nullable ? 'OPTIONAL' : 'REQUIRED';
+  const t = f.type as DataType;
+  switch (t.typeId) {
+    case Type.Utf8:
+      return [{ name: f.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type }];
+    case Type.Binary:
+      return [{ name: f.name, type: 'BYTE_ARRAY', repetition_type }];
+    case Type.Bool:
+      return [{ name: f.name, type: 'BOOLEAN', repetition_type }];
+    case Type.Int: {
+      const bits = (t as Int).bitWidth as number;
+      if (bits === 64) return [{ name: f.name, type: 'INT64', repetition_type }];
+      if (bits === 8) return [{ name: f.name, type: 'INT32', converted_type: 'INT_8', repetition_type }];
+      return [{ name: f.name, type: 'INT32', repetition_type }];
+    }
+    case Type.Float:
+      return [{ name: f.name, type: (t as Float32).precision === 2 ? 'DOUBLE' : 'FLOAT', repetition_type }];
+    case Type.FixedSizeList:
+      return [
+        { name: f.name, repetition_type, converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+      ];
+    default:
+      throw new Error(`column "${f.name}": type ${t} cannot be written to Parquet by slidepipe`);
+  }
+}
+
+/** Arrow fields from a Parquet schema (files from other writers too); list lengths from `listSizes`. */
+export function arrowFieldsFromParquet(schema: SchemaElement[], listSizes: Record<string, number>): Field[] {
+  const fields: Field[] = [];
+  let i = 1;
+  while (i < schema.length) {
+    const e = schema[i];
+    const nullable = e.repetition_type !== 'REQUIRED';
+    if (e.num_children) {
+      // LIST group: <name> (LIST) > list (REPEATED) > element
+      let leaf = i + 1;
+      while (schema[leaf]?.num_children) leaf++;
+      const size = listSizes[e.name];
+      if (!size) throw new Error(`list column "${e.name}" has no known length`);
+      fields.push(new Field(e.name, new FixedSizeList(size, new Field('item', new Float32(), false)), nullable));
+      i = leaf + 1;
+      continue;
+    }
+    let type: DataType;
+    const ct = e.converted_type;
+    const lt = e.logical_type?.type;
+    switch (e.type) {
+      case 'BYTE_ARRAY':
+        type = ct === 'UTF8' || lt === 'STRING' ? new Utf8() : new Binary();
+        break;
+      case 'BOOLEAN':
+        type = new Bool();
+        break;
+      case 'INT32':
+        type = ct === 'INT_8' ? new Int8() : new Int32();
+        break;
+      case 'INT64':
+        type = new Int64();
+        break;
+      case 'FLOAT':
+        type = new Float32();
+        break;
+      case 'DOUBLE':
+        type = new Float64();
+        break;
+      default:
+        throw new Error(`column "${e.name}": Parquet type ${e.type} is not used by slidepipe records`);
+    }
+    fields.push(new Field(e.name, type, nullable));
+    i++;
+  }
+  return fields;
+}
+
+// ---- reading ------------------------------------------------------------------------------------
+
+function listSizesFor(meta: StreamMeta): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const c of recordDef(meta.record).columns) {
+    if (typeof c.type === 'object' && c.type.sizeFact) sizes[c.name] = Number(meta.facts[c.type.sizeFact]);
+  }
+  return sizes;
+}
+
+function toColumn(values: ArrayLike<unknown>, f: Field): ColumnValues {
+  if ((f.type as DataType).typeId === Type.FixedSizeList) {
+    const out = new Array<Float32Array>(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Float32Array.from(values[i] as ArrayLike<number>);
+    return out;
+  }
+  if ((f.type as DataType).typeId === Type.Int && ((f.type as Int).bitWidth as number) === 64) {
+    return Array.from(values as ArrayLike<bigint | number>, (v) => (v == null ? v : Number(v))) as unknown as ColumnValues;
+  }
+  return values as ColumnValues;
+}
+
+/** Reads a Parquet file as one record stream, one row group per batch. */
+export async function readParquetStream(path: string, name: string): Promise<ArrowStream> {
+  const file = fileAsyncBuffer(path);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (e) {
+    file.close();
+    throw truncatedError(name, `not a complete Parquet file (${(e as Error).message})`);
+  }
+  const kv = new Map<string, string>((metadata.key_value_metadata ?? []).map((e) => [e.key, e.value ?? '']));
+  let meta: StreamMeta;
+  try {
+    meta = decodeMeta(kv);
+  } catch (e) {
+    file.close();
+    throw inputError(name, (e as Error).message);
+  }
+  let fields: Field[];
+  try {
+    fields = arrowFieldsFromParquet(metadata.schema, listSizesFor(meta));
+  } catch (e) {
+    file.close();
+    throw inputError(name, (e as Error).message);
+  }
+  const schema = new Schema(fields, encodeMeta(meta));
+  const batches = (async function* () {
+    try {
+      let rowStart = 0;
+      for (const rg of metadata.row_groups) {
+        const rowEnd = rowStart + Number(rg.num_rows);
+        const cols: Record<string, ColumnValues> = {};
+        try {
+          await parquetRead({
+            file,
+            metadata,
+            rowStart,
+            rowEnd,
+            utf8: false,
+            onChunk: (chunk) => {
+              const f = fields.find((x) => x.name === chunk.columnName);
+              if (!f) return;
+              // Chunks may cover more rows than asked.
+              const from = rowStart - chunk.rowStart;
+              const data = chunk.columnData as ArrayLike<unknown> & { slice(a: number, b: number): ArrayLike<unknown> };
+              const part = from === 0 && data.length === rowEnd - rowStart ? data : data.slice(from, from + rowEnd - rowStart);
+              cols[f.name] = toColumn(part, f);
+            },
+          });
+        } catch (e) {
+          throw truncatedError(name, `cannot read row group at row ${rowStart} (${(e as Error).message})`);
+        }
+        yield makeBatch(schema, cols);
+        rowStart = rowEnd;
+      }
+    } finally {
+      file.close();
+    }
+  })();
+  return { schema, batches };
+}
+
+// ---- writing ------------------------------------------------------------------------------------
+
+/** A hyparquet ByteWriter that spills to a file descriptor instead of growing without bound. */
+class FdByteWriter extends ByteWriter {
+  constructor(private readonly fd: number) {
+    super(8 << 20);
+  }
+  // Large values (pages, image bytes) go straight to the file instead of through the buffer.
+  override appendBytes(value: Uint8Array): void {
+    if (value.byteLength < 1 << 20) {
+      super.appendBytes(value);
+      return;
+    }
+    this.spill();
+    let off = 0;
+    while (off < value.byteLength) off += writeSync(this.fd, value, off, value.byteLength - off);
+    this.offset += value.byteLength;
+  }
+  override ensure(size: number): void {
+    if (this.index + size > this.buffer.byteLength) {
+      this.spill();
+      if (size > this.buffer.byteLength) {
+        this.buffer = new ArrayBuffer(Math.max(size, this.buffer.byteLength * 2));
+        this.view = new DataView(this.buffer);
+      }
+    }
+  }
+  spill(): void {
+    let off = 0;
+    const bytes = new Uint8Array(this.buffer, 0, this.index);
+    while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off, bytes.byteLength - off);
+    this.index = 0;
+  }
+  flush(): void {
+    this.spill();
+  }
+  override finish(): void {
+    this.spill();
+  }
+}
+
+/** Streams record batches into a Parquet file: row groups of about `rowGroupBytes`. */
+export class ParquetFileWriter {
+  private writer: ParquetWriter | null = null;
+  private bytes: FdByteWriter;
+  private pending: RecordBatch[] = [];
+  private pendingRows = 0;
+  private pendingBytes = 0;
+  private fields: Field[] = [];
+  private metas: StreamMeta[] = [];
+  rows = 0;
+
+  constructor(
+    fd: number,
+    private readonly opts: { rowGroupBytes?: number; rowGroupRows?: number } = {},
+  ) {
+    this.bytes = new FdByteWriter(fd);
+  }
+
+  /** Starts or continues the table: every stream must have the same columns. */
+  addStream(schema: Schema, meta: StreamMeta): void {
+    if (!this.writer) {
+      this.fields = schema.fields;
+      const elements: SchemaElement[] = [{ name: 'root', num_children: schema.fields.length }];
+      for (const f of schema.fields) elements.push(...parquetElements(f));
+      this.writer = new ParquetWriter({ writer: this.bytes, schema: elements, statistics: true, createdBy: 'slidepipe' });
+    } else {
+      const want = this.fields.map((f) => `${f.name}:${f.type}`).join(',');
+      const got = schema.fields.map((f) => `${f.name}:${f.type}`).join(',');
+      if (want !== got) throw new Error(`streams with different columns cannot share one Parquet file (${got} vs ${want})`);
+    }
+    this.metas.push(meta);
+  }
+
+  write(batch: RecordBatch): void {
+    this.pending.push(batch);
+    this.pendingRows += batch.numRows;
+    this.pendingBytes += batch.data.byteLength;
+    if (this.pendingBytes >= (this.opts.rowGroupBytes ?? 64 << 20) || this.pendingRows >= (this.opts.rowGroupRows ?? 100_000)) {
+      this.flushGroup();
+    }
+  }
+
+  private flushGroup(): void {
+    if (!this.pending.length || !this.writer) return;
+    const n = this.pendingRows;
+    const columnData = this.fields.map((f) => {
+      const t = f.type as DataType;
+      const isBinary = t.typeId === Type.Binary;
+      return {
+        name: f.name,
+        data: concatColumn(this.pending, f),
+        // JPEG payloads do not compress, and binary statistics would grow with the file.
+        codec: isBinary ? ('UNCOMPRESSED' as const) : undefined,
+        // Dictionary trials hash every payload byte and never win on image bytes.
+        encoding: isBinary ? ('PLAIN' as const) : undefined,
+        statistics: !isBinary && t.typeId !== Type.FixedSizeList,
+      };
+    });
+    void this.writer.write({ columnData: columnData as unknown as ColumnSource[], rowGroupSize: n });
+    this.rows += n;
+    this.pending = [];
+    this.pendingRows = 0;
+    this.pendingBytes = 0;
+  }
+
+  /** Writes the footer with the merged metadata of every stream. */
+  finish(merged: StreamMeta): void {
+    if (!this.writer) throw new Error('no stream was written');
+    this.flushGroup();
+    this.writer.kvMetadata = [...encodeMeta(merged)].map(([key, value]) => ({ key, value }));
+    void this.writer.finish();
+  }
+
+  get streamMetas(): StreamMeta[] {
+    return this.metas;
+  }
+}
+
+function concatColumn(batches: RecordBatch[], f: Field): unknown[] | ArrayLike<number> {
+  const t = f.type as DataType;
+  const vectors = batches.map((b) => b.getChild(f.name)!);
+  if (!f.nullable && (t.typeId === Type.Int || t.typeId === Type.Float)) {
+    const arrays = vectors.map((v) => v.toArray() as Int32Array);
+    if (arrays.length === 1) return arrays[0];
+    const Ctor = arrays[0].constructor as Int32ArrayConstructor;
+    const total = arrays.reduce((s, a) => s + a.length, 0);
+    const out = new Ctor(total);
+    let off = 0;
+    for (const a of arrays) {
+      out.set(a, off);
+      off += a.length;
+    }
+    return out;
+  }
+  const out: unknown[] = [];
+  for (const v of vectors) {
+    const n = v.length;
+    if (t.typeId === Type.FixedSizeList) {
+      const size = (t as FixedSizeList).listSize;
+      const flat = v.data[0].children[0].values as Float32Array;
+      const base = v.data[0].offset * size + v.data[0].children[0].offset;
+      for (let i = 0; i < n; i++) out.push(Array.from(flat.subarray(base + i * size, base + (i + 1) * size)));
+    } else {
+      for (let i = 0; i < n; i++) out.push(v.get(i));
+    }
+  }
+  return out;
+}

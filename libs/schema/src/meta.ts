@@ -1,0 +1,140 @@
+// Stream metadata: record type and version, slide facts, stream facts and provenance, carried as
+// string key/values (Arrow schema metadata, Parquet key/value metadata).
+import { recordDef, type RecordName } from './records';
+
+export const META_RECORD = 'slidepipe.record';
+export const META_VERSION = 'slidepipe.record_version';
+export const META_SLIDE = 'slidepipe.slide';
+export const META_FACTS = 'slidepipe.facts';
+export const META_PROVENANCE = 'slidepipe.provenance';
+export const META_FIELDS = 'slidepipe.fields';
+
+export interface SlideFacts {
+  slide_id: string;
+  patient_id: string;
+  /** Level-0 size in pixels. */
+  width0: number;
+  height0: number;
+  /** Level-0 resolution in micrometres per pixel, or null when the slide has none. */
+  mpp0: number | null;
+  path?: string;
+  vendor?: string;
+}
+
+export interface ProvenanceEntry {
+  tool: string;
+  version: string;
+  argv: string[];
+  params: Record<string, unknown>;
+  /** ISO time the tool started. */
+  time: string;
+}
+
+export interface StreamMeta {
+  record: RecordName;
+  version: number;
+  slide: SlideFacts | null;
+  /** Stream-wide facts such as tile_px, stride_px, dim, backbone: whatever a tool downstream needs. */
+  facts: Record<string, unknown>;
+  provenance: ProvenanceEntry[];
+}
+
+export class MetadataError extends Error {
+  override name = 'MetadataError';
+}
+
+export function encodeMeta(meta: StreamMeta): Map<string, string> {
+  const m = new Map<string, string>();
+  m.set(META_RECORD, meta.record);
+  m.set(META_VERSION, String(meta.version));
+  if (meta.slide) m.set(META_SLIDE, JSON.stringify(meta.slide));
+  m.set(META_FACTS, JSON.stringify(meta.facts));
+  m.set(META_PROVENANCE, JSON.stringify(meta.provenance));
+  return m;
+}
+
+function parseJson(map: Map<string, string>, key: string): unknown {
+  const raw = map.get(key);
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new MetadataError(`metadata "${key}" is not valid JSON`);
+  }
+}
+
+/** Reads slidepipe metadata; throws MetadataError when the stream is not a slidepipe record stream. */
+export function decodeMeta(map: Map<string, string>): StreamMeta {
+  const record = map.get(META_RECORD);
+  if (record === undefined) {
+    throw new MetadataError(`not a slidepipe record stream (no "${META_RECORD}" in the schema metadata)`);
+  }
+  const def = (() => {
+    try {
+      return recordDef(record);
+    } catch (e) {
+      throw new MetadataError((e as Error).message);
+    }
+  })();
+  const version = Number(map.get(META_VERSION));
+  if (!Number.isInteger(version) || version < 1) {
+    throw new MetadataError(`bad record version "${map.get(META_VERSION)}" for record type ${record}`);
+  }
+  const slide = (parseJson(map, META_SLIDE) ?? null) as SlideFacts | null;
+  const facts = (parseJson(map, META_FACTS) ?? {}) as Record<string, unknown>;
+  const provenance = (parseJson(map, META_PROVENANCE) ?? []) as ProvenanceEntry[];
+  if (!Array.isArray(provenance)) throw new MetadataError(`metadata "${META_PROVENANCE}" is not a list`);
+  return { record: def.name, version, slide, facts, provenance };
+}
+
+/** A copy of `meta` with one provenance entry appended; upstream entries are never rewritten. */
+export function withProvenance(meta: StreamMeta, entry: ProvenanceEntry | null): StreamMeta {
+  return { ...meta, provenance: entry ? [...meta.provenance, entry] : [...meta.provenance] };
+}
+
+/**
+ * Merges the metadata of several streams of one record type (for example one per slide) into the
+ * metadata of a single table: provenance entries are kept once each in first-seen order, slide facts
+ * are listed under facts.slides when the streams came from different slides.
+ */
+export function mergeMeta(metas: StreamMeta[]): StreamMeta {
+  if (metas.length === 0) throw new MetadataError('nothing to merge');
+  const first = metas[0];
+  const seen = new Set<string>();
+  const provenance: ProvenanceEntry[] = [];
+  const slides = new Map<string, SlideFacts>();
+  const facts: Record<string, unknown> = {};
+  for (const m of metas) {
+    if (m.record !== first.record) {
+      throw new MetadataError(`cannot merge record types ${first.record} and ${m.record}`);
+    }
+    for (const p of m.provenance) {
+      const key = JSON.stringify(p);
+      if (!seen.has(key)) {
+        seen.add(key);
+        provenance.push(p);
+      }
+    }
+    if (m.slide) slides.set(m.slide.slide_id, m.slide);
+    for (const s of (m.facts.slides as SlideFacts[] | undefined) ?? []) slides.set(s.slide_id, s);
+    for (const [k, v] of Object.entries(m.facts)) {
+      if (k === 'slides') continue;
+      if (!(k in facts)) facts[k] = v;
+      else if (JSON.stringify(facts[k]) !== JSON.stringify(v)) facts[k] = mergeConflict(facts[k], v);
+    }
+  }
+  if (slides.size <= 1) {
+    return { record: first.record, version: first.version, slide: [...slides.values()][0] ?? null, facts, provenance };
+  }
+  return { record: first.record, version: first.version, slide: null, facts: { ...facts, slides: [...slides.values()] }, provenance };
+}
+
+const CONFLICT = '__differs__';
+function mergeConflict(a: unknown, _b: unknown): unknown {
+  // A fact that differs between merged streams (e.g. tissue method) is kept as a marker, not silently one value.
+  return a === CONFLICT ? a : CONFLICT;
+}
+
+export function makeProvenance(tool: string, version: string, argv: string[], params: Record<string, unknown>): ProvenanceEntry {
+  return { tool, version, argv, params, time: new Date().toISOString() };
+}
