@@ -1,1 +1,53 @@
-export {};
+export { GeometryError, type GeometryErrorReason } from './errors.js';
+export {
+  type Box,
+  assertValidBox,
+  boxArea,
+  boxCenter,
+  boxContainsPoint,
+  boxHeight,
+  boxWidth,
+  boxesEqual,
+  boxesOverlap,
+  clampBoxToSlide,
+  enclosingBox,
+  formatBox,
+  giou,
+  intersectBoxes,
+  intersectionArea,
+  iou,
+  isBoxInsideSlide,
+  isValidBox,
+  unionArea,
+} from './box.js';
+export { boxCoverage, unionAreaOfBoxes } from './box-union.js';
+export {
+  type MultiPolygonCoords,
+  type PolygonCoords,
+  type Position,
+  type Ring,
+  boxPolygonGiou,
+  boxPolygonIou,
+  boxToPolygon,
+  clipMultiPolygonToBox,
+  multiPolygonArea,
+  multiPolygonBoxIntersectionArea,
+  multiPolygonBounds,
+  normalizeMultiPolygon,
+  pointInMultiPolygon,
+  ringBoxIntersectionArea,
+  ringSignedArea,
+  shapesCoverage,
+} from './polygon.js';
+export { GridIndex } from './spatial-index.js';
+export {
+  type Annotation,
+  AnnotationSet,
+  type PolygonGeometry,
+  type PreparedAnnotation,
+  prepareAnnotations,
+} from './annotations.js';
+export { type GeoJsonReadOptions, type GeoJsonReadResult, annotationsFromGeoJson } from './geojson.js';
+export { type PatchLabelMeasures, patchLabelMeasures } from './patch-measures.js';
+export type { LabelContext, LabelRule, LabelRuleDefinition, ThresholdRange } from './rules/types.js';
+export { DEFAULT_LABEL_RULE, labelRuleDefinitions, parseLabelRule } from './rules/registry.js';

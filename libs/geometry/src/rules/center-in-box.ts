@@ -1,0 +1,25 @@
+import { boxCenter } from '../box.js';
+import type { LabelRuleDefinition } from './types.js';
+
+/**
+ * Positive when the patch centre lies inside an annotation (box or polygon). Boxes are
+ * half-open, so on a grid whose patch centres fall on a box edge each centre is decided once.
+ */
+export const centerInBoxRule: LabelRuleDefinition = {
+  name: 'center-in-box',
+  summary: 'center-in-box: the patch centre lies inside an annotation',
+  operator: null,
+  defaultThreshold: null,
+  thresholdRange: null,
+  create() {
+    return {
+      name: 'center-in-box',
+      spec: 'center-in-box',
+      params: {},
+      label: ({ patch, annotations }) => {
+        const { x, y } = boxCenter(patch);
+        return annotations.containing(x, y).length > 0 ? 1 : 0;
+      },
+    };
+  },
+};
