@@ -51,6 +51,23 @@ export class ByteQueue {
     return out;
   }
 
+  /** Moves the next `n` bytes into `out` at `offset`. */
+  takeInto(out: Uint8Array, offset: number, n: number): void {
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0];
+      const k = Math.min(c.byteLength - this.head, n - filled);
+      out.set(c.subarray(this.head, this.head + k), offset + filled);
+      filled += k;
+      this.head += k;
+      if (this.head === c.byteLength) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.length -= n;
+  }
+
   /** Reads a little-endian uint32 at `offset` without consuming. */
   peekUint32(offset = 0): number {
     let v = 0;
@@ -88,7 +105,7 @@ export function parseMessageHeader(buf: Uint8Array): Header {
   return { headerType, bodyLength };
 }
 
-type Message = { eos: true } | { eos: false; headerType: number; frame: Uint8Array[] };
+type Message = { eos: true } | { eos: false; headerType: number; frame: Uint8Array };
 
 /**
  * Splits a byte source into IPC messages. Throws a truncated-input error when the source ends inside
@@ -136,8 +153,12 @@ async function* messages(source: AsyncIterator<Uint8Array>, q: ByteQueue, name: 
     if (!(await fill(header.bodyLength))) {
       throw truncatedError(name, `stream cut inside a message body (${q.length} of ${header.bodyLength} bytes)`);
     }
-    const body = q.take(header.bodyLength);
-    yield { eos: false, headerType: header.headerType, frame: [prefix, metadata, body] };
+    // One contiguous frame per message, so the decoder can slice it without copying again.
+    const frame = new Uint8Array(prefix.byteLength + metaLen + header.bodyLength);
+    frame.set(prefix, 0);
+    frame.set(metadata, prefix.byteLength);
+    q.takeInto(frame, prefix.byteLength + metaLen, header.bodyLength);
+    yield { eos: false, headerType: header.headerType, frame };
   }
 }
 
@@ -177,7 +198,7 @@ export async function* readArrowStreams(
     let finished = false;
     const firstFrame = first.value.frame;
     const bytes = (async function* () {
-      yield* firstFrame;
+      yield firstFrame;
       for (;;) {
         const m = await msgs.next();
         if (m.done) return;
@@ -186,7 +207,7 @@ export async function* readArrowStreams(
           yield EOS;
           return;
         }
-        yield* m.value.frame;
+        yield m.value.frame;
       }
     })();
     const reader = await RecordBatchReader.from(bytes);

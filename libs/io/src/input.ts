@@ -1,6 +1,6 @@
 // Every tool reads Arrow IPC streams (one or several back-to-back) or Parquet files, from files or
 // stdin, sniffing the magic bytes; it validates the record type before the first batch.
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, fstatSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isatty } from 'node:tty';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ function openBytes(path: string | undefined): Readable {
   if (isStdio(path)) {
     // process.stdin is not touched: creating it would make fd 0 non-blocking for fs reads.
     if (isatty(0)) throw usageError('<stdin>', 'no input: give a file, or pipe records in');
-    return createReadStream('', { fd: 0, highWaterMark: CHUNK, autoClose: false });
+    // A pipe is read on the event loop (process.stdin), a redirected file through the thread pool.
+    return fstatSync(0).isFIFO() || fstatSync(0).isSocket() ? process.stdin : createReadStream('', { fd: 0, highWaterMark: CHUNK, autoClose: false });
   }
   if (!existsSync(path!)) throw new SlidepipeError('no-input', path!, 'no such file');
   if (statSync(path!).isDirectory()) throw inputError(path!, 'is a directory');

@@ -289,7 +289,7 @@ export class ParquetFileWriter {
     this.pending.push(batch);
     this.pendingRows += batch.numRows;
     this.pendingBytes += batch.data.byteLength;
-    if (this.pendingBytes >= (this.opts.rowGroupBytes ?? 64 << 20) || this.pendingRows >= (this.opts.rowGroupRows ?? 100_000)) {
+    if (this.pendingBytes >= (this.opts.rowGroupBytes ?? 16 << 20) || this.pendingRows >= (this.opts.rowGroupRows ?? 100_000)) {
       this.flushGroup();
     }
   }
