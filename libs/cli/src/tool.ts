@@ -68,10 +68,10 @@ export function buildCommand<O>(def: ToolDef<O>): Command {
   if (def.args) cmd.arguments(def.args);
   def.options?.(cmd);
   if (shared.output) cmd.option('-o, --output <path>', 'write to this file (.parquet for Parquet, else an Arrow stream); default stdout');
-  cmd.option('--force', 'replace an existing output file', false);
-  cmd.option('-q, --quiet', 'no log messages (errors still go to stderr)', false);
+  cmd.option('--force', 'replace an existing output file');
+  cmd.option('-q, --quiet', 'no log messages (errors still go to stderr)');
   if (shared.threads) {
-    cmd.addOption(new Option('--threads <n>', 'worker threads').default(availableParallelism()).argParser(parseThreads));
+    cmd.addOption(new Option('--threads <n>', 'worker threads').default(availableParallelism(), 'number of CPUs').argParser(parseThreads));
   }
   if (shared.provenance) cmd.option('--no-provenance', 'do not append a provenance entry to the stream metadata');
   cmd.addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  ${e}`).join('\n')}\n`);
