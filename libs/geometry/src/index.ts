@@ -51,3 +51,12 @@ export { type GeoJsonReadOptions, type GeoJsonReadResult, annotationsFromGeoJson
 export { type PatchLabelMeasures, patchLabelMeasures } from './patch-measures.js';
 export type { LabelContext, LabelRule, LabelRuleDefinition, ThresholdRange } from './rules/types.js';
 export { DEFAULT_LABEL_RULE, labelRuleDefinitions, parseLabelRule } from './rules/registry.js';
+export {
+  DIGILUT_BOX_COLUMNS,
+  type DigilutBoxCsv,
+  type DigilutBoxRow,
+  digilutBoxId,
+  readDigilutBoxCsv,
+  slideIdOfFilename,
+  splitDelimited,
+} from './digilut-csv.js';

@@ -1,0 +1,28 @@
+// Box methods by name. A method is chosen with a recipe `name[:key=value,...]`; its resolved
+// parameters are what provenance records.
+import { usageError } from '@slidepipe/cli';
+import { describeParams, parseRecipe, resolveParams, wrap, type Params } from '../params';
+import { components } from './components';
+import { dbscan } from './dbscan';
+import { merge } from './merge';
+import type { BoxMethodDef } from './types';
+
+export const METHODS: readonly BoxMethodDef[] = [components, merge, dbscan];
+export const DEFAULT_METHOD = components.name;
+
+export interface ChosenMethod {
+  def: BoxMethodDef;
+  params: Params;
+}
+
+export function methodFromRecipe(recipe: string, flag = '--method'): ChosenMethod {
+  const { name, given } = parseRecipe(flag, recipe);
+  const def = METHODS.find((m) => m.name === name);
+  if (!def) throw usageError(flag, `expected one of ${METHODS.map((m) => m.name).join(', ')}, got ${JSON.stringify(name)}`);
+  return { def, params: resolveParams(`${flag} ${def.name}`, def.params, given) };
+}
+
+/** The methods and their parameters, for --help. */
+export function methodsHelp(): string {
+  return METHODS.map((m) => `${wrap(m.description, `  ${m.name}: `, '    ')}\n${describeParams(m.params)}`).join('\n');
+}

@@ -1,0 +1,74 @@
+// What every box method is: a named way to group positive patches into regions. Turning a region
+// into a box (grid-snapped or refined) and keeping exactly N happen after, the same for all.
+import type { ScoreGrid } from '../grid';
+import type { ParamSpecs, Params } from '../params';
+
+/** A group of patches (indices into the grid) that makes one box. */
+export interface Region {
+  readonly members: readonly number[];
+}
+
+export interface BoxMethodDef {
+  readonly name: string;
+  /** One line for --help. */
+  readonly description: string;
+  readonly params: ParamSpecs;
+  propose(grid: ScoreGrid, params: Params): Region[];
+}
+
+/** Parameters every method takes. */
+export const COMMON_PARAMS: ParamSpecs = {
+  threshold: { type: 'number', default: 0.5, min: 0, max: 1, description: 'a patch is positive when its score is >= this' },
+  score: {
+    type: 'string',
+    default: 'topk',
+    oneOf: ['topk', 'max', 'mean'],
+    description: 'box score: mean of the best member scores over k_tiles patch footprints (missing count 0), the best, or the mean',
+  },
+  k_tiles: {
+    type: 'number',
+    default: 1,
+    min: 0.1,
+    max: 100,
+    description: 'score=topk averages the best k_tiles x tile area / stride area patches (1 tile: 1 patch side by side, 4 at half stride)',
+  },
+};
+
+/** Indices of the patches at or above the threshold. */
+export function positives(grid: ScoreGrid, threshold: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < grid.n; i++) if (grid.score[i] >= threshold) out.push(i);
+  return out;
+}
+
+/** Union-find over patch indices, for the grouping methods. */
+export class DisjointSets {
+  private readonly parent: Int32Array;
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+  }
+  find(i: number): number {
+    while (this.parent[i] !== i) {
+      this.parent[i] = this.parent[this.parent[i]];
+      i = this.parent[i];
+    }
+    return i;
+  }
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+  /** The groups of `items`, each in the order given, groups ordered by their first item. */
+  groups(items: readonly number[]): number[][] {
+    const byRoot = new Map<number, number[]>();
+    for (const i of items) {
+      const r = this.find(i);
+      const g = byRoot.get(r);
+      if (g) g.push(i);
+      else byRoot.set(r, [i]);
+    }
+    return [...byRoot.values()];
+  }
+}

@@ -1,0 +1,201 @@
+// Test support (not part of the tool): patch-score streams simulated from synthetic truth, with
+// DigiLut-like sizes, until wsi-predict exists. Level 0 is 0.25 um/px; patches are 256 px at
+// 0.5 um/px, i.e. a 512 level-0 px footprint, on a 512 px grid or a 256 px one (overlapping).
+// A patch's clean score follows the fraction of it the lesions cover, through a logistic curve
+// centred on half cover (a classifier trained on "covered or not"); noise is added on top.
+import { boxCoverage, type Box } from '@slidepipe/geometry';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { openRecordSink } from '@slidepipe/io';
+import { RECORDS, schemaFor, makeBatch, type StreamMeta } from '@slidepipe/schema';
+import { PatchColumns, ScoreGrid } from './grid';
+
+/** Controlled noise: Gaussian on every score, isolated false-positive spikes, and false-positive blobs. */
+export interface NoiseSpec {
+  /** Standard deviation of the Gaussian added to every score (then clipped to [0, 1]). */
+  sigma: number;
+  /** Fraction of background patches given a high score U(0.6, 1) alone. */
+  spikeRate: number;
+  /** Fraction of background patches starting a 2 x 2 block of scores U(0.5, 0.9). */
+  blobRate: number;
+  /** Fraction of lesion patches whose score is halved (missed texture). */
+  dropRate: number;
+}
+
+export const NOISE_LEVELS = {
+  none: { sigma: 0, spikeRate: 0, blobRate: 0, dropRate: 0 },
+  low: { sigma: 0.05, spikeRate: 0.002, blobRate: 0, dropRate: 0.05 },
+  medium: { sigma: 0.1, spikeRate: 0.01, blobRate: 0.001, dropRate: 0.1 },
+  high: { sigma: 0.15, spikeRate: 0.02, blobRate: 0.003, dropRate: 0.2 },
+} as const satisfies Record<string, NoiseSpec>;
+export type NoiseLevel = keyof typeof NOISE_LEVELS;
+
+/** mulberry32: small, seedable, good enough for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+export interface SimSlide {
+  slideId: string;
+  width0: number;
+  height0: number;
+  mpp0: number;
+  tileW0: number;
+  stride0: number;
+  truth: Box[];
+  patches: PatchColumns;
+}
+
+export interface SimOptions {
+  slideId: string;
+  seed: number;
+  noise: NoiseSpec;
+  /** Level-0 slide size; default 30000 x 20000 px. */
+  width0?: number;
+  height0?: number;
+  /** Grid step in level-0 px: 512 (patches side by side) or 256 (overlapping by half). */
+  stride0?: number;
+  /** Lesions on the slide (default 1 to 3 at random). */
+  lesions?: number;
+  /** Give these truth boxes instead of random ones. */
+  truth?: Box[];
+}
+
+const TILE0 = 512;
+
+/** Tissue: an ellipse filling most of the slide; patches are made only there. */
+function inTissue(x: number, y: number, w: number, h: number): boolean {
+  const u = (x - w / 2) / (w * 0.45);
+  const v = (y - h / 2) / (h * 0.45);
+  return u * u + v * v <= 1;
+}
+
+/** Lesion boxes of DigiLut size (log-normal, median 940 px, aspect 0.7-1.4), in tissue, well apart. */
+export function randomTruth(r: () => number, width0: number, height0: number, n: number): Box[] {
+  const out: Box[] = [];
+  for (let tries = 0; out.length < n && tries < 1000; tries++) {
+    const side = 940 * Math.exp(0.3 * gaussian(r));
+    const aspect = 0.7 + 0.7 * r();
+    const w = Math.round(side * Math.sqrt(aspect));
+    const h = Math.round(side / Math.sqrt(aspect));
+    const x1 = Math.round(r() * (width0 - w));
+    const y1 = Math.round(r() * (height0 - h));
+    const b = { x1, y1, x2: x1 + w, y2: y1 + h };
+    if (!inTissue(x1, y1, width0, height0) || !inTissue(b.x2, b.y2, width0, height0)) continue;
+    // 3 patches apart, so that no method could fairly be asked to split them.
+    if (out.some((o) => b.x1 < o.x2 + 1536 && o.x1 < b.x2 + 1536 && b.y1 < o.y2 + 1536 && o.y1 < b.y2 + 1536)) continue;
+    out.push(b);
+  }
+  return out;
+}
+
+export function simulateSlide(o: SimOptions): SimSlide {
+  const r = rng(o.seed);
+  const width0 = o.width0 ?? 30000;
+  const height0 = o.height0 ?? 20000;
+  const stride0 = o.stride0 ?? 512;
+  const truth = o.truth ?? randomTruth(r, width0, height0, o.lesions ?? 1 + Math.floor(r() * 3));
+  const cols = Math.floor((width0 - TILE0) / stride0) + 1;
+  const rows = Math.floor((height0 - TILE0) / stride0) + 1;
+  const patches = new PatchColumns();
+  const at = new Map<number, number>();
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < cols; col++) {
+      const x0 = col * stride0;
+      const y0 = row * stride0;
+      if (!inTissue(x0 + TILE0 / 2, y0 + TILE0 / 2, width0, height0)) continue;
+      const cover = boxCoverage({ x1: x0, y1: y0, x2: x0 + TILE0, y2: y0 + TILE0 }, truth);
+      let s = 1 / (1 + Math.exp(-12 * (cover - 0.5)));
+      if (cover > 0 && r() < o.noise.dropRate) s *= 0.5;
+      s += o.noise.sigma * gaussian(r);
+      if (cover === 0 && r() < o.noise.spikeRate) s = Math.max(s, 0.6 + 0.4 * r());
+      at.set(row * cols + col, patches.n);
+      patches.push(x0, y0, TILE0, TILE0, col, row, Math.min(1, Math.max(0, s)));
+    }
+  }
+  // Blobs of false positives: a 2 x 2 block (in strides) of moderately high scores, off the lesions.
+  for (let i = 0; i < patches.n; i++) {
+    if (r() >= o.noise.blobRate) continue;
+    const [c, rw] = [patches.col[i], patches.row[i]];
+    const block = [0, 1].flatMap((dr) => [0, 1].map((dc) => at.get((rw + dr) * cols + c + dc))).filter((j): j is number => j !== undefined);
+    if (block.some((j) => boxCoverage({ x1: patches.x0[j], y1: patches.y0[j], x2: patches.x0[j] + TILE0, y2: patches.y0[j] + TILE0 }, truth) > 0)) continue;
+    for (const j of block) patches.score[j] = Math.max(patches.score[j], 0.5 + 0.4 * r());
+  }
+  return { slideId: o.slideId, width0, height0, mpp0: 0.25, tileW0: TILE0, stride0, truth, patches };
+}
+
+export function simGrid(s: SimSlide): ScoreGrid {
+  return new ScoreGrid(s.slideId, s.patches, s.width0, s.height0);
+}
+
+/** The slide as a patch-score stream (metadata and batches of at most `batchRows` rows). */
+export function simStream(s: SimSlide, batchRows = 4096): { meta: StreamMeta; batches: RecordBatch[] } {
+  const meta: StreamMeta = {
+    record: 'patch-score',
+    version: RECORDS['patch-score'].version,
+    slide: { slide_id: s.slideId, patient_id: s.slideId.replace(/_[ab]$/, ''), width0: s.width0, height0: s.height0, mpp0: s.mpp0 },
+    facts: { tile_px: 256, stride_px: (s.stride0 * s.mpp0) / 0.5, mpp: 0.5, folds: 1 },
+    provenance: [{ tool: 'simulate', version: '0', argv: [], params: { stride0: s.stride0 }, time: '1970-01-01T00:00:00.000Z' }],
+  };
+  const schema = schemaFor(meta);
+  const p = s.patches;
+  const batches: RecordBatch[] = [];
+  for (let a = 0; a < p.n; a += batchRows) {
+    const b = Math.min(p.n, a + batchRows);
+    const n = b - a;
+    batches.push(
+      makeBatch(schema, {
+        slide_id: Array.from({ length: n }, () => s.slideId),
+        x0: p.x0.slice(a, b),
+        y0: p.y0.slice(a, b),
+        w0: p.w0.slice(a, b),
+        h0: p.h0.slice(a, b),
+        col: p.col.slice(a, b),
+        row: p.row.slice(a, b),
+        label: Array.from({ length: n }, () => null),
+        score: p.score.slice(a, b),
+        fold_scores: Array.from({ length: n }, (_, k) => Float32Array.of(p.score[a + k])),
+      }),
+    );
+  }
+  return { meta, batches };
+}
+
+/** DigiLut train.csv text for slides' truth boxes. */
+export function trainCsv(slides: readonly SimSlide[]): string {
+  const rows = slides.flatMap((s) => s.truth.map((b) => [`${s.slideId}.tif`, b.x1, b.x2, b.y1, b.y2, s.width0, s.height0].join(',')));
+  return ['filename,x1,x2,y1,y2,max_x,max_y', ...rows].join('\n') + '\n';
+}
+
+/** DigiLut validation.csv text: one row per truth box, trustii_ids numbered from `firstId`. */
+export function validationCsv(slides: readonly SimSlide[], firstId = 1): string {
+  let id = firstId;
+  const rows = slides.flatMap((s) => s.truth.map(() => [`${s.slideId}.tif`, s.width0, s.height0, id++].join(',')));
+  return ['filename,max_x,max_y,trustii_id', ...rows].join('\n') + '\n';
+}
+
+/** Writes `scores.arrows` (one stream per slide), `train.csv` and `validation.csv` into `dir`. */
+export async function writeSimFiles(dir: string, slides: readonly SimSlide[], scoresName = 'scores.arrows'): Promise<void> {
+  const sink = openRecordSink(join(dir, scoresName), { force: true });
+  for (const s of slides) {
+    const { meta, batches } = simStream(s);
+    await sink.begin(schemaFor(meta), meta);
+    for (const b of batches) await sink.write(b);
+    await sink.end();
+  }
+  await sink.close();
+  writeFileSync(join(dir, 'train.csv'), trainCsv(slides));
+  writeFileSync(join(dir, 'validation.csv'), validationCsv(slides));
+}

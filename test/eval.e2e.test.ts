@@ -1,0 +1,129 @@
+// wsi-eval through real pipes: hand-computed cases as records and as the stderr table, options,
+// Parquet input of several slides (an empty one included), and one-line errors.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openRecordSink } from '@slidepipe/io';
+import { makeBatch, RECORDS, schemaFor, type BoxRecord, type StreamMeta } from '@slidepipe/schema';
+import { sh, tmp, tool } from './helpers';
+
+type B = [number, number, number, number];
+
+/** One box stream per slide, as wsi-boxes writes them (a slide may have no rows). */
+async function writeBoxes(path: string, slides: Record<string, B[]>): Promise<void> {
+  const sink = openRecordSink(path, { force: true });
+  for (const [slideId, boxes] of Object.entries(slides)) {
+    const meta: StreamMeta = {
+      record: 'box',
+      version: RECORDS.box.version,
+      slide: { slide_id: slideId, patient_id: slideId, width0: 10000, height0: 10000, mpp0: 0.25 },
+      facts: {},
+      provenance: [{ tool: 'test', version: '0', argv: [], params: {}, time: '1970-01-01T00:00:00.000Z' }],
+    };
+    const schema = schemaFor(meta);
+    await sink.begin(schema, meta);
+    const rows: BoxRecord[] = boxes.map(([x1, y1, x2, y2], rank) => ({ slide_id: slideId, rank, x1, y1, x2, y2, score: 1 - rank / 10, padded: false, trustii_id: null }));
+    if (rows.length) {
+      await sink.write(
+        makeBatch(schema, {
+          slide_id: rows.map((r) => r.slide_id),
+          rank: Int32Array.from(rows.map((r) => r.rank)),
+          x1: Int32Array.from(rows.map((r) => r.x1)),
+          y1: Int32Array.from(rows.map((r) => r.y1)),
+          x2: Int32Array.from(rows.map((r) => r.x2)),
+          y2: Int32Array.from(rows.map((r) => r.y2)),
+          score: Float32Array.from(rows.map((r) => r.score)),
+          padded: rows.map((r) => r.padded),
+          trustii_id: rows.map((r) => r.trustii_id),
+        }),
+      );
+    }
+    await sink.end();
+  }
+  await sink.close();
+}
+
+const jsonl = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+
+describe('wsi-eval', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    tool('eval');
+    dir = tmp('slidepipe-eval-');
+    // hit: exact; twice: the truth box and a copy moved 5 px (GIoU 19/21); edge: touching, GIoU 0;
+    // empty: predicted nothing, truth 1; clean: nothing either side; extra: a box, no truth.
+    await writeBoxes(join(dir, 'boxes.arrows'), {
+      hit_a: [[0, 0, 100, 100]],
+      twice_a: [[0, 0, 100, 100], [0, 5, 100, 105]],
+      edge_a: [[100, 0, 200, 100]],
+      empty_a: [],
+      clean_a: [],
+      extra_a: [[10, 10, 20, 20]],
+    });
+    writeFileSync(
+      join(dir, 'truth.csv'),
+      ['filename,x1,x2,y1,y2,max_x,max_y', 'hit_a.tif,0,100,0,100,10000,10000', 'twice_a.tif,0,100,0,100,10000,10000', 'edge_a.tif,0,100,0,100,10000,10000', 'empty_a.tif,0,100,0,100,10000,10000', 'unseen_a.tif,0,100,0,100,10000,10000', ''].join('\n'),
+    );
+  });
+
+  it('scores each slide by hand-computable rules and writes the mean as the last record', () => {
+    const r = sh('wsi-eval boxes.arrows --truth truth.csv -o e.arrows --force && wsi-cat --jsonl e.arrows', { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = jsonl(r.stdout.toString());
+    const f = (id: string) => rows.find((x) => x.slide_id === id);
+    expect(f('hit_a')).toMatchObject({ scope: 'slide', tp: 1, fp: 0, fn: 0, fbeta: 1 });
+    expect(f('twice_a')).toMatchObject({ tp: 1, fp: 1, fn: 0, precision: 0.5, recall: 1, fbeta: 5 / 6 });
+    expect(f('edge_a')).toMatchObject({ tp: 0, fp: 1, fn: 1, fbeta: 0 });
+    expect(f('empty_a')).toMatchObject({ n_pred: 0, n_truth: 1, precision: 1, recall: 0, fbeta: 0 });
+    expect(f('clean_a')).toMatchObject({ n_pred: 0, n_truth: 0, precision: 1, recall: 1, fbeta: 1 });
+    expect(f('extra_a')).toMatchObject({ n_pred: 1, n_truth: 0, precision: 0, recall: 1, fbeta: 0 });
+    expect(f('unseen_a')).toBeUndefined();
+    const mean = rows.at(-1);
+    expect(mean.scope).toBe('mean');
+    expect(mean.fbeta).toBeCloseTo((1 + 5 / 6 + 0 + 0 + 1 + 0) / 6, 12);
+    expect(r.stderr).toMatch(/twice_a\s+1\s+2\s+1\s+1\s+0\s+0\.500\s+1\.000\s+0\.833/);
+    expect(r.stderr).toMatch(/mean of 6\s+4\s+5\s+2\s+3\s+2\s+[\d.]+\s+[\d.]+\s+0\.472/);
+    expect(r.stderr).toMatch(/1 truth slide\(s\) not in the input left out .*: unseen_a/);
+  });
+
+  it('takes --matching any, --beta 1, --giou and --include-unpredicted', () => {
+    const r = sh('wsi-eval boxes.arrows --truth truth.csv --matching any --beta 1 --giou -0.1 --include-unpredicted -q | wsi-cat --jsonl', { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = jsonl(r.stdout.toString());
+    const f = (id: string) => rows.find((x) => x.slide_id === id);
+    expect(f('twice_a')).toMatchObject({ tp: 2, fp: 0, fn: 0, fbeta: 1 });
+    // GIoU 0 of the touching box is above -0.1.
+    expect(f('edge_a')).toMatchObject({ tp: 1, fbeta: 1 });
+    expect(f('unseen_a')).toMatchObject({ n_pred: 0, fn: 1, fbeta: 0 });
+    expect(rows).toHaveLength(8);
+    expect(r.stderr).toBe('');
+  });
+
+  it('reads a Parquet file of several slides, keeping a slide without boxes', () => {
+    const r = sh('wsi-cat boxes.arrows -o boxes.parquet --force && wsi-eval boxes.parquet --truth truth.csv -q | wsi-cat --jsonl', { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = jsonl(r.stdout.toString());
+    expect(rows.map((x) => x.slide_id).sort()).toEqual(['*', 'clean_a', 'edge_a', 'empty_a', 'extra_a', 'hit_a', 'twice_a']);
+  });
+
+  it('fails with one line naming the problem', () => {
+    const cases: [string, number, RegExp][] = [
+      ['wsi-eval boxes.arrows > /dev/null', 64, /^wsi-eval: .*--truth/],
+      ['wsi-eval boxes.arrows --truth missing.csv > /dev/null', 66, /^wsi-eval: missing\.csv: no such file/],
+      ['wsi-eval boxes.arrows --truth truth.csv --giou 1 > /dev/null', 64, /^wsi-eval: --giou: expected a number in \[-1, 1\), got "1"/],
+      ['wsi-eval truth.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: truth\.csv: not an Arrow stream or a Parquet file/],
+      ['wsi-eval boxes.arrows --truth truth.csv --matching greedy > /dev/null', 64, /greedy/],
+    ];
+    for (const [cmd, status, pattern] of cases) {
+      const r = sh(cmd, { cwd: dir });
+      expect(r.status, cmd).toBe(status);
+      expect(r.stderr, cmd).toMatch(pattern);
+    }
+  });
+});
