@@ -89,10 +89,24 @@ describe('registry', () => {
   });
 
   it('refuses unknown methods and parameters, and values out of range', () => {
-    expect(() => methodFromRecipe('kmeans')).toThrow(/--method: expected one of components, merge, dbscan, got "kmeans"/);
+    expect(() => methodFromRecipe('kmeans')).toThrow(/--method: expected one of components, merge, dbscan, random, got "kmeans"/);
     expect(() => methodFromRecipe('merge:gap=3')).toThrow(/unknown parameter "gap" \(known: threshold, score, k_tiles, gap0\)/);
     expect(() => methodFromRecipe('components:min_neighbors=9')).toThrow(/min_neighbors: expected an integer in \[0, 8\], got "9"/);
     expect(() => methodFromRecipe('components:score=sum')).toThrow(/score: expected one of topk, max, mean, got "sum"/);
     expect(() => methodFromRecipe('dbscan:min_points')).toThrow(/expected key=value/);
+  });
+});
+
+describe('random (baseline)', () => {
+  it('proposes seeded blocks of patches whatever the scores', async () => {
+    const { random } = await import('./random');
+    const { gridOf } = await import('../test-grid');
+    const grid = gridOf(Array.from({ length: 10 }, () => Array.from({ length: 10 }, () => 0)));
+    const params = { count: 5, size: 2, seed: 3 };
+    const a = random.propose(grid, params);
+    expect(a).toHaveLength(5);
+    expect(a.every((r) => r.members.length >= 1 && r.members.length <= 4)).toBe(true);
+    expect(random.propose(grid, params)).toEqual(a);
+    expect(random.propose(grid, { ...params, seed: 4 })).not.toEqual(a);
   });
 });
