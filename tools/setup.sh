@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 # Runtime: OpenSlide and libjpeg-turbo (called through koffi). Tests and benchmarks: the baselines
 # (vips, python openslide + PIL), GNU parallel for the one-machine pipeline form.
 debs=(libopenslide0 openslide-tools libturbojpeg0 libvips-tools python3-openslide python3-pil parallel)
+# Benchmarks only: the PyTorch baseline of wsi-embed / wsi-train (with a real BLAS).
+[ "${1:-}" = --bench ] && debs+=(python3-torch libopenblas0)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

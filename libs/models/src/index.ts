@@ -18,7 +18,7 @@ export {
   type TensorInit,
   type TensorValues,
 } from './onnx/graph-builder.js';
-export { createSession, type SessionOptions } from './onnx/session.js';
+export { createSession, loadOrt, type SessionOptions } from './onnx/session.js';
 
 export { DEFAULT_LOSS_PARAMS, type LossFunction, type LossName, type LossParams, type LossValue } from './losses/types.js';
 export { LOSSES, getLoss } from './losses/registry.js';

@@ -137,6 +137,33 @@ describe('MLP graphs', () => {
     }
   });
 
+  it("with optimizer 'adam' the decay is an L2 term added to the gradient before the moments", async () => {
+    const loss = 'bce';
+    const b = batch(6);
+    const ps = params(10);
+    const f = feeds(b, ps, false, loss);
+    const gs = await createSession(buildMlpGradientModel(SPEC, { loss, dropout: false }));
+    const grads = await gs.run(f);
+    await gs.release();
+    const [lr, wd] = [0.01, 0.5];
+    for (const p of ps) {
+      f[MLP_IO.adamM(p.name)] = f32(new Float32Array(p.data.length), p.dims);
+      f[MLP_IO.adamV(p.name)] = f32(new Float32Array(p.data.length), p.dims);
+    }
+    f[MLP_IO.step] = scalarF32(1);
+    f[MLP_IO.lr] = scalarF32(lr);
+    f[MLP_IO.weightDecay] = scalarF32(wd);
+    const ts = await createSession(buildMlpTrainStepModel(SPEC, { loss, dropout: false, optimizer: 'adam' }));
+    const out = await ts.run(f);
+    await ts.release();
+    const { beta1: b1 } = DEFAULT_ADAM;
+    for (const p of ps) {
+      const g = outF32(grads, MLP_IO.grad(p.name));
+      const wantM = p.data.map((pi, i) => (1 - b1) * (g[i] + (p.decay ? wd * pi : 0)));
+      expect(relError(outF32(out, MLP_IO.next(MLP_IO.adamM(p.name))), wantM), p.name).toBeLessThan(1e-5);
+    }
+  });
+
   it('inference graph (weights as initializers or as inputs) gives the float64 logits', async () => {
     const ps = params(4);
     const x = randn(8, N * SPEC.inputDim);

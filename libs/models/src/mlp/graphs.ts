@@ -38,6 +38,11 @@ export const DEFAULT_ADAM: AdamConstants = { beta1: 0.9, beta2: 0.999, eps: 1e-8
 
 export interface MlpLossGraphOptions {
   loss: LossName;
+  /**
+   * 'adamw' (default): decoupled decay, p <- p (1 - lr wd). 'adam': torch.optim.Adam's
+   * weight_decay, an L2 term wd p added to the gradient before the moments (weights only).
+   */
+  optimizer?: 'adam' | 'adamw';
   /** Whether the graph takes dropout masks (one [N, H_k] input per hidden layer). */
   dropout: boolean;
 }
@@ -160,7 +165,7 @@ export function buildMlpGradientModel(spec: MlpSpec, opts: MlpLossGraphOptions):
 /**
  * One AdamW step (PyTorch's torch.optim.AdamW, decoupled weight decay, bias-corrected), given
  * parameters and moments, the step number t (1 for the first step), lr and weight_decay:
- *   p <- p (1 - lr wd)   (weights only)
+ *   p <- p (1 - lr wd)   (weights only; with optimizer 'adam' instead g <- g + wd p)
  *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
  *   p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * Outputs: loss, then `<name>.next`, `<name>.m.next`, `<name>.v.next` for each parameter.
@@ -192,12 +197,14 @@ export function buildMlpTrainStepModel(
   const oneMinusB2 = g.constF(1 - adam.beta2);
   const stepSize = g.op('Div', [MLP_IO.lr, g.op('Sub', [one, g.op('Pow', [b1, MLP_IO.step])])]);
   const sqrtBc2 = g.op('Sqrt', [g.op('Sub', [one, g.op('Pow', [b2, MLP_IO.step])])]);
-  const decay = g.op('Sub', [one, g.op('Mul', [MLP_IO.lr, MLP_IO.weightDecay])]);
+  const coupled = opts.optimizer === 'adam';
+  const decay = coupled ? '' : g.op('Sub', [one, g.op('Mul', [MLP_IO.lr, MLP_IO.weightDecay])]);
   const eps = g.constF(adam.eps);
 
   g.output(MLP_IO.loss, 'float32', []);
   for (const p of layout) {
-    const grad = grads.get(p.name) as string;
+    const raw = grads.get(p.name) as string;
+    const grad = coupled && p.decay ? g.op('Add', [raw, g.op('Mul', [MLP_IO.weightDecay, p.name])]) : raw;
     const mName = MLP_IO.adamM(p.name);
     const vName = MLP_IO.adamV(p.name);
     const m = g.op('Add', [g.op('Mul', [b1, mName]), g.op('Mul', [oneMinusB1, grad])], {}, MLP_IO.next(mName));
@@ -208,7 +215,7 @@ export function buildMlpTrainStepModel(
       MLP_IO.next(vName),
     );
     const denom = g.op('Add', [g.op('Div', [g.op('Sqrt', [v]), sqrtBc2]), eps]);
-    const decayed = p.decay ? g.op('Mul', [p.name, decay]) : p.name;
+    const decayed = p.decay && !coupled ? g.op('Mul', [p.name, decay]) : p.name;
     const update = g.op('Mul', [stepSize, g.op('Div', [m, denom])]);
     g.op('Sub', [decayed, update], {}, MLP_IO.next(p.name));
     g.output(MLP_IO.next(p.name), 'float32', p.dims);
@@ -216,7 +223,7 @@ export function buildMlpTrainStepModel(
     g.output(v, 'float32', p.dims);
   }
   return g.serialize({
-    docString: `one AdamW step on the ${opts.loss} loss`,
+    docString: `one ${coupled ? 'Adam (L2 weight decay)' : 'AdamW'} step on the ${opts.loss} loss`,
     metadata: { beta1: String(adam.beta1), beta2: String(adam.beta2), eps: String(adam.eps) },
   });
 }

@@ -18,6 +18,13 @@ export interface SessionOptions {
   threads?: number;
   /** Let idle pool threads spin-wait (onnxruntime's default): only pays on a dedicated machine. */
   spin?: boolean;
+  /**
+   * Execution provider. 'cuda' needs onnxruntime's CUDA provider libraries; when they cannot load,
+   * session creation fails (onnxruntime does not fall back by itself): the caller decides.
+   */
+  device?: 'cpu' | 'cuda';
+  /** onnxruntime's own log threshold (0 verbose .. 4 fatal); default 3, errors only. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 export async function createSession(model: Uint8Array | string, opts: SessionOptions = {}): Promise<Ort.InferenceSession> {
@@ -27,7 +34,8 @@ export async function createSession(model: Uint8Array | string, opts: SessionOpt
   }
   const { InferenceSession } = loadOrt();
   const options: Ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
+    executionProviders: [opts.device ?? 'cpu'],
+    logSeverityLevel: opts.logSeverityLevel ?? 3,
     intraOpNumThreads: threads,
     // Our graphs are chains; a second pool would only add idle threads.
     interOpNumThreads: 1,

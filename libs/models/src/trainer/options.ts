@@ -11,7 +11,9 @@ export const mlpTrainOptionsSchema = z.object({
   /** Dropout after each hidden ReLU, as a drop probability. */
   dropout: z.number().min(0).lt(1).default(0),
   lr: z.number().positive().default(1e-3),
-  /** AdamW's decoupled decay (PyTorch's weight_decay), on weights only. */
+  /** 'adamw': decoupled decay (torch.optim.AdamW); 'adam': L2 added to the gradient (torch.optim.Adam). */
+  optimizer: z.enum(['adamw', 'adam']).default('adamw'),
+  /** Weight decay, on weights only (decoupled for adamw, L2 for adam). */
   weightDecay: z.number().min(0).default(1e-4),
   batchSize: z.number().int().min(1).default(512),
   epochs: z.number().int().min(1).default(20),

@@ -335,6 +335,7 @@ export class MlpTrainer {
     this.trainSession ??= await createSession(
       buildMlpTrainStepModel(this.spec, {
         loss: o.loss,
+        optimizer: o.optimizer,
         dropout: o.dropout > 0,
         beta1: o.beta1,
         beta2: o.beta2,
