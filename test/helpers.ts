@@ -32,7 +32,8 @@ export function sh(script: string, opts: { cwd?: string; input?: Buffer | string
   const r = spawnSync('bash', ['-o', 'pipefail', '-c', `${shellPrelude(tools)}\n${script}`], {
     cwd: opts.cwd,
     input: opts.input,
-    env: { ...process.env, ...opts.env },
+    // sharp's loader sets VIPSHOME in this process; Debian's vips would then skip OpenSlide.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'VIPSHOME')), ...opts.env },
     maxBuffer: 1 << 30,
   });
   return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr.toString() };

@@ -63,7 +63,6 @@ export function buildCommand<O>(def: ToolDef<O>): Command {
     .description(def.summary)
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help with examples')
-    .showHelpAfterError('(run with --help for usage)')
     .allowExcessArguments(false);
   if (def.args) cmd.arguments(def.args);
   def.options?.(cmd);

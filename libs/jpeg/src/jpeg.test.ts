@@ -182,6 +182,23 @@ describe('async variants', () => {
     decoded.forEach((d, i) => expect(d.data.equals(decodeJpeg(jpegs[i]).data)).toBe(true));
   });
 
+  it('decode into a place inside a larger buffer, with its row stride, leaving the rest alone', async () => {
+    const jpeg = encodeJpeg(testImageRgb(W, H), W, H, { pixelFormat: 'rgb' });
+    const alone = decodeJpeg(jpeg, { pixelFormat: 'bgrx' }).data;
+    // Room for W + 10 pixels a row and two rows more; the image goes 3 rows down, 5 pixels in.
+    const rowBytes = (W + 10) * 4;
+    const big = Buffer.alloc(rowBytes * (H + 5), 7);
+    const at = 3 * rowBytes + 5 * 4;
+    for (const decoded of [decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: big.subarray(at), rowBytes }), await decodeJpegAsync(jpeg, { pixelFormat: 'bgrx', into: big.subarray(at), rowBytes })]) {
+      expect(decoded.data.byteOffset).toBe(big.byteOffset + at);
+      for (let y = 0; y < H; y++) expect(big.subarray(at + y * rowBytes, at + y * rowBytes + W * 4).equals(alone.subarray(y * W * 4, (y + 1) * W * 4))).toBe(true);
+      expect(big[at - 1]).toBe(7);
+      expect(big[at + W * 4]).toBe(7);
+    }
+    expect(() => decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: Buffer.alloc(W * H * 4 - 1) })).toThrowError(/into: a \d+x\d+ bgrx decode needs \d+ bytes, got/);
+    expect(() => decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: big, rowBytes: 4 })).toThrowError(/rowBytes: expected an integer >=/);
+  });
+
   it('queue beyond koffi’s 256 async calls and beyond the in-flight limit', async () => {
     setJpegMaxInFlight(3);
     try {

@@ -20,6 +20,13 @@ export interface EncodeJpegOptions {
 export interface DecodeJpegOptions {
   /** Default 'rgb'. */
   pixelFormat?: JpegPixelFormat;
+  /**
+   * Decode into this buffer instead of a new one (e.g. straight into its place in a larger
+   * image); `data` is then a view of it. Checked against the JPEG's size before decoding.
+   */
+  into?: Uint8Array;
+  /** Bytes from one row to the next in `into`; default width * bytes per pixel. */
+  rowBytes?: number;
 }
 
 export interface DecodedJpeg {
@@ -262,6 +269,8 @@ interface DecodeCall {
   format: JpegPixelFormat;
   tjPixelFormat: number;
   channels: 3 | 4;
+  into?: Uint8Array;
+  rowBytes?: number;
 }
 
 function prepareDecode(jpeg: Uint8Array, options: DecodeJpegOptions | undefined): DecodeCall {
@@ -277,7 +286,26 @@ function prepareDecode(jpeg: Uint8Array, options: DecodeJpegOptions | undefined)
       `pixelFormat: expected one of ${Object.keys(PIXEL_FORMATS).join(', ')}, got ${String(format)}`,
     );
   }
-  return { jpeg, format, tjPixelFormat: spec.tj, channels: spec.channels };
+  const into = options?.into;
+  if (into !== undefined && !(into instanceof Uint8Array)) {
+    throw new JpegError('JPEG_INVALID_ARGUMENT', `into: expected a Buffer or Uint8Array, got ${typeof into}`);
+  }
+  return { jpeg, format, tjPixelFormat: spec.tj, channels: spec.channels, into, rowBytes: options?.rowBytes };
+}
+
+/** The output buffer and row stride for a decode of width x height pixels. */
+function decodeTarget(call: DecodeCall, width: number, height: number): { data: Buffer; pitch: number } {
+  const rowBytes = call.rowBytes ?? width * call.channels;
+  if (!Number.isInteger(rowBytes) || rowBytes < width * call.channels) {
+    throw new JpegError('JPEG_INVALID_ARGUMENT', `rowBytes: expected an integer >= ${width * call.channels}, got ${rowBytes}`);
+  }
+  if (!call.into) return { data: Buffer.allocUnsafe(rowBytes * height), pitch: rowBytes };
+  // The C side writes blindly: refuse a buffer that is too short for this JPEG.
+  const needed = rowBytes * (height - 1) + width * call.channels;
+  if (call.into.byteLength < needed) {
+    throw new JpegError('JPEG_INVALID_ARGUMENT', `into: a ${width}x${height} ${call.format} decode needs ${needed} bytes, got ${call.into.byteLength}`);
+  }
+  return { data: Buffer.from(call.into.buffer, call.into.byteOffset, call.into.byteLength), pitch: rowBytes };
 }
 
 function decodeFailure(slot: DecompressSlot): JpegError {
@@ -301,8 +329,8 @@ function readHeader(slot: DecompressSlot, call: DecodeCall): { width: number; he
   return { width: slot.header[0], height: slot.header[1] };
 }
 
-function decompressArgs(slot: DecompressSlot, call: DecodeCall, out: Buffer, width: number, height: number): unknown[] {
-  return [slot.handle, call.jpeg, call.jpeg.byteLength, out, width, width * call.channels, height, call.tjPixelFormat, 0];
+function decompressArgs(slot: DecompressSlot, call: DecodeCall, out: Buffer, pitch: number, width: number, height: number): unknown[] {
+  return [slot.handle, call.jpeg, call.jpeg.byteLength, out, width, pitch, height, call.tjPixelFormat, 0];
 }
 
 /** Decodes a JPEG on the calling thread. TurboJPEG warnings (e.g. truncated data) count as failures. */
@@ -310,8 +338,8 @@ export function decodeJpeg(jpeg: Uint8Array, options?: DecodeJpegOptions): Decod
   const call = prepareDecode(jpeg, options);
   syncDecompress ??= createDecompressSlot();
   const { width, height } = readHeader(syncDecompress, call);
-  const data = Buffer.allocUnsafe(width * height * call.channels);
-  const rc = turbojpeg().tjDecompress2(...decompressArgs(syncDecompress, call, data, width, height)) as number;
+  const { data, pitch } = decodeTarget(call, width, height);
+  const rc = turbojpeg().tjDecompress2(...decompressArgs(syncDecompress, call, data, pitch, width, height)) as number;
   if (rc !== 0) throw decodeFailure(syncDecompress);
   return { data, width, height, pixelFormat: call.format, channels: call.channels };
 }
@@ -322,9 +350,9 @@ export async function decodeJpegAsync(jpeg: Uint8Array, options?: DecodeJpegOpti
   const slot = await decompressPool.acquire();
   try {
     const { width, height } = readHeader(slot, call);
-    const data = Buffer.allocUnsafe(width * height * call.channels);
+    const { data, pitch } = decodeTarget(call, width, height);
     const rc = await new Promise<number>((resolve, reject) => {
-      turbojpeg().tjDecompress2.async(...decompressArgs(slot, call, data, width, height), (err: unknown, result: number) =>
+      turbojpeg().tjDecompress2.async(...decompressArgs(slot, call, data, pitch, width, height), (err: unknown, result: number) =>
         err ? reject(err) : resolve(result),
       );
     });

@@ -2,7 +2,16 @@ export { Slide } from './slide';
 export type { SlideOpenOptions, LevelDimensions, SlideRegion, RgbImage, ReadRegionOptions, PlanReadOptions } from './slide';
 export { argbToBgrx, argbToRgb, argbToRgbx, isOpaque } from './pixels';
 export type { ArgbPixels } from './pixels';
-export { resolveMpp, resolveObjectivePower, mppFromTiffResolution, MIN_PLAUSIBLE_MPP, MAX_PLAUSIBLE_MPP } from './resolution';
+export {
+  resolveMpp,
+  resolveObjectivePower,
+  mppFromTiffResolution,
+  mppForMagnification,
+  planRead,
+  replacementMpp,
+  MIN_PLAUSIBLE_MPP,
+  MAX_PLAUSIBLE_MPP,
+} from './resolution';
 export type { Mpp, MppOverride, ObjectivePower, ReadPlan } from './resolution';
 export * from './properties';
 export { OpenSlideError } from './errors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mppFromTiffResolution, planRead, resolveMpp, resolveObjectivePower } from './resolution';
+import { mppForMagnification, mppFromTiffResolution, planRead, replacementMpp, resolveMpp, resolveObjectivePower } from './resolution';
 
 describe('resolveMpp', () => {
   it('prefers openslide.mpp-x/y, then TIFF tags, then the override', () => {
@@ -44,6 +44,25 @@ describe('resolveObjectivePower', () => {
     expect(resolveObjectivePower({}, { x: 0.25, y: 0.25, source: 'override' })).toEqual({ value: 40, source: 'derived-from-mpp' });
     expect(resolveObjectivePower({}, { x: 0.5, y: 0.5, source: 'tiff-resolution' })?.value).toBe(20);
     expect(resolveObjectivePower({}, null)).toBeNull();
+  });
+});
+
+describe('replacementMpp', () => {
+  it('takes a number or x/y and refuses a non-positive value', () => {
+    expect(replacementMpp(0.25)).toEqual({ x: 0.25, y: 0.25, source: 'override' });
+    expect(replacementMpp({ x: 0.25, y: 0.26 })).toEqual({ x: 0.25, y: 0.26, source: 'override' });
+    expect(() => replacementMpp(0)).toThrowError(/mpp.x: expected a positive number/);
+  });
+});
+
+describe('mppForMagnification', () => {
+  it('scales the level-0 mpp by objective power / magnification, else uses 10 / magnification', () => {
+    const mpp = { x: 0.23, y: 0.23, source: 'openslide' as const };
+    expect(mppForMagnification(mpp, { value: 40, source: 'openslide' }, 20)).toBeCloseTo(0.46, 12);
+    expect(mppForMagnification(mpp, null, 20)).toBe(0.5);
+    // The derived objective power (10 / mpp) gives the same as the convention.
+    expect(mppForMagnification(mpp, resolveObjectivePower({}, mpp), 20)).toBeCloseTo(0.5, 12);
+    expect(() => mppForMagnification(mpp, null, 0)).toThrowError(/magnification: expected a positive number, got 0/);
   });
 });
 

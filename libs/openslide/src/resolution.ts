@@ -53,14 +53,19 @@ export function mppFromTiffResolution(properties: Readonly<Record<string, string
   return plausible(x) && plausible(y) ? { x, y } : null;
 }
 
-function checkOverride(override: MppOverride): { x: number; y: number } {
+function checkOverride(override: MppOverride, name = 'mppOverride'): { x: number; y: number } {
   const { x, y } = typeof override === 'number' ? { x: override, y: override } : override;
   for (const [axis, v] of [['x', x], ['y', y]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new OpenSlideError('INVALID_ARGUMENT', `mppOverride.${axis}: expected a positive number of µm per pixel, got ${v}`);
+      throw new OpenSlideError('INVALID_ARGUMENT', `${name}.${axis}: expected a positive number of µm per pixel, got ${v}`);
     }
   }
   return { x, y };
+}
+
+/** A resolution given by the user that replaces whatever the file states (wrong scanner metadata). */
+export function replacementMpp(mpp: MppOverride): Mpp {
+  return { ...checkOverride(mpp, 'mpp'), source: 'override' };
 }
 
 /**
@@ -84,6 +89,19 @@ export function resolveObjectivePower(properties: Readonly<Record<string, string
   if (value !== null) return { value, source: 'openslide' };
   if (mpp) return { value: 10 / mpp.x, source: 'derived-from-mpp' };
   return null;
+}
+
+/**
+ * Output µm per pixel for a magnification such as 20 (x): relative to the objective power, so a
+ * 40x scan at 0.23 µm/px gives 0.46 at 20x (a clean halving), not 10 / 20 = 0.5. Without
+ * objective-power metadata it falls back to the convention 10 / magnification.
+ */
+export function mppForMagnification(mpp: Mpp, objectivePower: ObjectivePower | null, magnification: number): number {
+  if (!Number.isFinite(magnification) || magnification <= 0) {
+    throw new OpenSlideError('INVALID_ARGUMENT', `magnification: expected a positive number, got ${magnification}`);
+  }
+  if (!objectivePower) return 10 / magnification;
+  return (mpp.x * objectivePower.value) / magnification;
 }
 
 /** How to produce tilePx x tilePx output pixels at a target resolution. */

@@ -104,6 +104,12 @@ describe('Slide metadata', () => {
     expect(slide.mpp).toEqual({ x: 0.499, y: 0.499, source: 'openslide' });
     expect(slide.objectivePower).toEqual({ value: 20, source: 'openslide' });
     await slide.close();
+    // The `mpp` option replaces it (wrong scanner metadata); the objective power stays the file's.
+    const replaced = await Slide.open(SVS, { mpp: 0.25 });
+    expect(replaced.mpp).toEqual({ x: 0.25, y: 0.25, source: 'override' });
+    expect(replaced.planRead(0.5)).toMatchObject({ level: 0, readPx: 512, needsResize: true });
+    expect(replaced.objectivePower).toEqual({ value: 20, source: 'openslide' });
+    await replaced.close();
   });
 
   it('takes mpp from the TIFF resolution tags for the generic TIFF and derives the objective power', async () => {

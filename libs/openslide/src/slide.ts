@@ -4,12 +4,14 @@ import type { OsrHandle } from './lowlevel';
 import { argbToRgb, isOpaque } from './pixels';
 import type { ArgbPixels } from './pixels';
 import { PROPERTY_VENDOR } from './properties';
-import { planRead, resolveMpp, resolveObjectivePower } from './resolution';
+import { planRead, replacementMpp, resolveMpp, resolveObjectivePower } from './resolution';
 import type { Mpp, MppOverride, ObjectivePower, ReadPlan } from './resolution';
 
 export interface SlideOpenOptions {
   /** µm per level-0 pixel to use when the file states none (see Slide.mpp). */
   mppOverride?: MppOverride;
+  /** µm per level-0 pixel that replaces what the file states, e.g. wrong scanner metadata. Wins over mppOverride. */
+  mpp?: MppOverride;
   /** Reads running at once on koffi's worker threads; more wait in a queue. Default 3. */
   maxReadsInFlight?: number;
 }
@@ -64,7 +66,7 @@ export class Slide {
   /** Every property OpenSlide reports; keys are the PROPERTY_* constants and vendor keys. */
   readonly properties: Readonly<Record<string, string>>;
   readonly associatedImageNames: readonly string[];
-  /** µm per level-0 pixel: openslide.mpp-x/y, else TIFF resolution tags, else the override, else null. */
+  /** µm per level-0 pixel: the `mpp` option, else openslide.mpp-x/y, else TIFF resolution tags, else mppOverride, else null. */
   readonly mpp: Mpp | null;
   readonly objectivePower: ObjectivePower | null;
 
@@ -98,7 +100,7 @@ export class Slide {
     this.levelDimensions = Object.freeze(dims);
     this.levelDownsamples = Object.freeze(downsamples);
     this.associatedImageNames = Object.freeze(lowlevel.getAssociatedImageNames(osr));
-    this.mpp = resolveMpp(properties, options.mppOverride);
+    this.mpp = options.mpp !== undefined ? replacementMpp(options.mpp) : resolveMpp(properties, options.mppOverride);
     this.objectivePower = resolveObjectivePower(properties, this.mpp);
   }
 
