@@ -128,7 +128,7 @@ describe('wsi-boxes', () => {
     const cases: [string, number, RegExp][] = [
       ['wsi-boxes train.csv -n 1 > /dev/null', 65, /^wsi-boxes: train\.csv: not an Arrow stream or a Parquet file/],
       ['wsi-boxes scores.arrows -n 1 --counts validation.csv > /dev/null', 64, /^wsi-boxes: --count\/--counts: give one of them, not both/],
-      ['wsi-boxes scores.arrows -m kmeans > /dev/null', 64, /^wsi-boxes: --method: expected one of components, merge, dbscan, got "kmeans"/],
+      ['wsi-boxes scores.arrows -m kmeans > /dev/null', 64, /^wsi-boxes: --method: expected one of components, merge, dbscan, random, got "kmeans"/],
       ['wsi-boxes scores.arrows -m components:min_neighbors=12 > /dev/null', 64, /min_neighbors: expected an integer in \[0, 8\], got "12"/],
       ['wsi-boxes scores.arrows -n 1 | wsi-boxes -n 1 > /dev/null', 65, /^wsi-boxes: <stdin>: expected "patch-score" records, got "box"/],
     ];
