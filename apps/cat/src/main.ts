@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { runTool, usageError } from '@slidepipe/cli';
+import { runTool, usageError, writeStdout } from '@slidepipe/cli';
 import { openRecordSink, readRecords, type OutputFormat } from '@slidepipe/io';
 import { catRecords, summarize, writeText } from './cat';
 
@@ -16,16 +16,6 @@ interface Opts {
 }
 
 const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
-
-function writeStdout(s: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (process.stdout.write(s)) resolve();
-    else {
-      process.stdout.once('drain', resolve);
-      process.stdout.once('error', reject);
-    }
-  });
-}
 
 void runTool<Opts>({
   name: 'cat',

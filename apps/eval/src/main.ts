@@ -1,10 +1,10 @@
 import { Option } from 'commander';
+import { loadTruth } from '@slidepipe/geometry';
 import { runTool, usageError } from '@slidepipe/cli';
 import { openRecordSink, readRecords } from '@slidepipe/io';
 import type { BoxMatching } from '@slidepipe/metrics';
 import { makeBatch, RECORDS, schemaFor, type EvalRecord, type StreamMeta } from '@slidepipe/schema';
 import { collectPredictions, evaluate, formatTable, type EvalOptions } from './eval';
-import { loadTruth } from './truth';
 
 interface Opts {
   truth: string[];

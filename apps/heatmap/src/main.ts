@@ -1,10 +1,10 @@
 import { writeSync } from 'node:fs';
+import { loadTruth } from '@slidepipe/geometry';
 import { runTool, usageError } from '@slidepipe/cli';
 import { AtomicFile, checkOutput, readRecords, type RecordStream } from '@slidepipe/io';
 import type { SlideFacts } from '@slidepipe/schema';
 import { blankCanvas, canvasSize, drawPicture, type PredictedBox } from './heatmap';
 import { composePng, findSlide, LEGEND_PX, slideBackground } from './render';
-import { loadTruth } from './truth';
 
 interface Opts {
   output: string;

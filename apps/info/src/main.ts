@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { expectParam, runTool, SlidepipeError } from '@slidepipe/cli';
+import { expectParam, runTool, SlidepipeError, writeStdout } from '@slidepipe/cli';
 import { Slide } from '@slidepipe/openslide';
 import { slideInfo, type Target } from './info';
 
@@ -15,16 +15,6 @@ const positive = (flag: string) => (v: string) => {
   expectParam(Number.isFinite(n) && n > 0, flag, 'a positive number', v);
   return n;
 };
-
-function writeStdout(s: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (process.stdout.write(s)) resolve();
-    else {
-      process.stdout.once('drain', resolve);
-      process.stdout.once('error', reject);
-    }
-  });
-}
 
 void runTool<Opts>({
   name: 'info',

@@ -56,3 +56,14 @@ export function makeLogger(tool: string, quiet: boolean): Logger {
     },
   };
 }
+
+/** Writes text to stdout, resolving once it is accepted (waits for drain: backpressure). */
+export function writeStdout(s: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (process.stdout.write(s)) resolve();
+    else {
+      process.stdout.once('drain', resolve);
+      process.stdout.once('error', reject);
+    }
+  });
+}

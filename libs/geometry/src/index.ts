@@ -60,3 +60,6 @@ export {
   slideIdOfFilename,
   splitDelimited,
 } from './digilut-csv.js';
+
+// Ground truth per slide for evaluation and pictures (DigiLut CSV or QuPath GeoJSON).
+export { loadTruth, slideOfGeoJsonPath, type Truth } from './truth';

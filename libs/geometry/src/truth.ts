@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { inputError, SlidepipeError } from '@slidepipe/cli';
-import { annotationsFromGeoJson, prepareAnnotations, readDigilutBoxCsv, type Box } from '@slidepipe/geometry';
+import { prepareAnnotations } from './annotations';
+import type { Box } from './box';
+import { readDigilutBoxCsv } from './digilut-csv';
+import { annotationsFromGeoJson } from './geojson';
 
 export interface Truth {
   bySlide: Map<string, Box[]>;
