@@ -2,27 +2,11 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { expectParam, runTool, usageError } from '@slidepipe/cli';
 import { readRecords } from '@slidepipe/io';
-import { BALANCE_MODES, type BalanceMode } from './balance';
-import type { ThresholdRule } from './evaluate';
+import { BALANCE_MODES } from './balance';
+import type { HeadRecipe } from './train';
 
-interface Opts {
+interface Opts extends HeadRecipe {
   splits: string;
-  hidden: number[];
-  dropout: number;
-  optimizer: 'adam' | 'adamw';
-  lr: number;
-  weightDecay: number;
-  batchSize: number;
-  epochs: number;
-  patience: number;
-  loss: 'bce' | 'focal';
-  alpha: number;
-  gamma: number;
-  posWeight: number;
-  balance: BalanceMode;
-  threshold: ThresholdRule;
-  standardize: boolean;
-  seed: number;
   logs?: string;
   tensorboard: boolean;
   mlflow: boolean;

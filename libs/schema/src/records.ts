@@ -161,7 +161,8 @@ export function recordDef(name: string): RecordDef {
   return RECORDS[name as RecordName];
 }
 
-export interface PatchRecord {
+/** The columns that identify a patch on its slide, shared by every per-patch record. */
+export interface PatchKeys {
   slide_id: string;
   x0: number;
   y0: number;
@@ -169,6 +170,8 @@ export interface PatchRecord {
   h0: number;
   col: number;
   row: number;
+}
+export interface PatchRecord extends PatchKeys {
   mpp: number;
   tissue: number;
   image: Uint8Array | null;
@@ -188,25 +191,11 @@ export interface SplitRecord {
   has_lesion: boolean;
   n_boxes: number;
 }
-export interface EmbeddingRecord {
-  slide_id: string;
-  x0: number;
-  y0: number;
-  w0: number;
-  h0: number;
-  col: number;
-  row: number;
+export interface EmbeddingRecord extends PatchKeys {
   label: number | null;
   embedding: Float32Array;
 }
-export interface PatchScoreRecord {
-  slide_id: string;
-  x0: number;
-  y0: number;
-  w0: number;
-  h0: number;
-  col: number;
-  row: number;
+export interface PatchScoreRecord extends PatchKeys {
   label: number | null;
   score: number;
   fold_scores: Float32Array;
