@@ -50,7 +50,7 @@ tile_one() {
   grep -qx "$id" <<<"$TEST_SLIDES" && stride=128
   if ! wsi-tile -q "$slide" --stride-px "$stride" | wsi-label -q --boxes truth.csv | wsi-cat -q -o "patches/$id.parquet"; then
     echo "demo: slide $id failed (see the message above); stopping" >&2
-    return 1
+    return 255  # makes xargs stop starting new slides
   fi
 }
 export -f tile_one
@@ -76,7 +76,7 @@ predict_one() {
   local id=$1
   [ -f "scores/$id.parquet" ] && return 0
   wsi-cat -q "patches/$id.parquet" | wsi-embed -q "${EMBED_ARGS[@]}" --threads 1 | wsi-predict -q --models models/ \
-    | wsi-cat -q -o "scores/$id.parquet" || { echo "demo: slide $id failed; stopping" >&2; return 1; }
+    | wsi-cat -q -o "scores/$id.parquet" || { echo "demo: slide $id failed; stopping" >&2; return 255; }
 }
 export -f predict_one
 export EMBED_ARGS_STR="${EMBED_ARGS[*]:-}"
