@@ -26,6 +26,22 @@ describe('readDigilutBoxCsv', () => {
 });
 
 describe('helpers', () => {
+  it('marks the rows that have no usable box, and only those', () => {
+    const csv = readDigilutBoxCsv(
+      [
+        'filename,x1,x2,y1,y2,max_x,max_y',
+        'a_a.tif,10,20,10,20,100,100', // fine
+        'a_a.tif,30,20,10,20,100,100', // inverted x
+        'a_a.tif,10,20,10,20,100,100', // duplicate of line 2
+        'a_a.tif,10,200,10,20,100,100', // outside the slide: a policy matter, still a box
+        'a_a.tif,x,20,10,20,100,100', // not a number
+      ].join('\n'),
+      'boxes.csv',
+    );
+    expect(csv.rows.map((r) => r.unusable)).toEqual([null, 'x1 > x2 (x1=30, x2=20)', 'duplicate of line 2', null, 'x1 is not a number ("x")']);
+    expect(csv.rows[3].problems[0]).toMatch(/outside the slide/);
+  });
+
   it('splits quoted fields with escaped quotes and another separator', () => {
     expect(splitDelimited('a;"b;c";"say ""hi"""\n', ';')).toEqual([{ line: 1, fields: ['a', 'b;c', 'say "hi"'] }]);
   });

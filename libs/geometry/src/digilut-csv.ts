@@ -26,6 +26,12 @@ export interface DigilutBoxRow {
   readonly maxY: number | null;
   /** Reasons the row cannot be used as is, e.g. "x1 > x2 (x1=500, x2=400)"; empty when valid. */
   readonly problems: readonly string[];
+  /**
+   * The problem that leaves the row without a usable box at all (empty filename, a value that is
+   * not a number, inverted corners, a duplicate), or null: such rows cannot be scored or kept by
+   * any policy, while the other problems (size, slide bounds) are a matter of policy.
+   */
+  readonly unusable: string | null;
 }
 
 export interface DigilutBoxCsv {
@@ -106,15 +112,20 @@ export function readDigilutBoxCsv(text: string, source = 'CSV'): DigilutBoxCsv {
   const sizeOfSlide = new Map<string, { maxX: number; maxY: number; line: number }>();
   for (const { line, fields } of lines.slice(1)) {
     const problems: string[] = [];
+    let unusable: string | null = null;
+    const fatal = (p: string) => {
+      problems.push(p);
+      unusable ??= p;
+    };
     const filename = fields[at[0]] ?? '';
     const slideId = slideIdOfFilename(filename);
-    if (filename === '') problems.push('empty filename');
+    if (filename === '') fatal('empty filename');
     if (fields.length !== header.length) problems.push(`${fields.length} fields, expected ${header.length}`);
     const num = (k: number): number | null => {
       const raw = fields[at[k]];
       const v = raw === undefined || raw === '' ? NaN : Number(raw);
       if (!Number.isFinite(v)) {
-        problems.push(`${DIGILUT_BOX_COLUMNS[k]} is not a number (${JSON.stringify(raw ?? '')})`);
+        fatal(`${DIGILUT_BOX_COLUMNS[k]} is not a number (${JSON.stringify(raw ?? '')})`);
         return null;
       }
       return v;
@@ -125,15 +136,15 @@ export function readDigilutBoxCsv(text: string, source = 'CSV'): DigilutBoxCsv {
     if (x1 !== null && x2 !== null && y1 !== null && y2 !== null) {
       box = { x1, y1, x2, y2 };
       id = digilutBoxId(slideId, box);
-      if (x1 > x2) problems.push(`x1 > x2 (x1=${x1}, x2=${x2})`);
-      if (y1 > y2) problems.push(`y1 > y2 (y1=${y1}, y2=${y2})`);
+      if (x1 > x2) fatal(`x1 > x2 (x1=${x1}, x2=${x2})`);
+      if (y1 > y2) fatal(`y1 > y2 (y1=${y1}, y2=${y2})`);
       if (x1 === x2) problems.push(`zero width (x1 = x2 = ${x1})`);
       if (y1 === y2) problems.push(`zero height (y1 = y2 = ${y1})`);
       if (Math.min(x1, x2, y1, y2) < 0) problems.push(`outside the slide: negative corner (${fmt(box)})`);
       if (maxX !== null && Math.max(x1, x2) > maxX) problems.push(`outside the slide: x ${Math.max(x1, x2)} > max_x ${maxX}`);
       if (maxY !== null && Math.max(y1, y2) > maxY) problems.push(`outside the slide: y ${Math.max(y1, y2)} > max_y ${maxY}`);
       const first = firstLineOfId.get(id);
-      if (first !== undefined) problems.push(`duplicate of line ${first}`);
+      if (first !== undefined) fatal(`duplicate of line ${first}`);
       else firstLineOfId.set(id, line);
     }
     if (maxX !== null && maxY !== null) {
@@ -144,7 +155,7 @@ export function readDigilutBoxCsv(text: string, source = 'CSV'): DigilutBoxCsv {
         problems.push(`max_x,max_y = ${maxX},${maxY} differ from line ${size.line} (${size.maxX},${size.maxY}) for the same slide`);
       }
     }
-    const row: DigilutBoxRow = { line, filename, slideId, id, box, maxX, maxY, problems };
+    const row: DigilutBoxRow = { line, filename, slideId, id, box, maxX, maxY, problems, unusable };
     rows.push(row);
     let list = bySlide.get(slideId);
     if (!list) bySlide.set(slideId, (list = []));

@@ -31,9 +31,8 @@ function add(t: Truth, slide: string, box: Box): void {
 function fromCsv(t: Truth, path: string, text: string): void {
   const csv = readDigilutBoxCsv(text, basename(path));
   for (const row of csv.rows) {
-    const fatal = row.problems.filter((p) => /not a number|x1 > x2|y1 > y2|duplicate|empty filename/.test(p));
-    if (!row.box || fatal.length) {
-      t.skipped.push(`${basename(path)}:${row.line}: ${(fatal[0] ?? row.problems[0]) || 'no box'}`);
+    if (!row.box || row.unusable) {
+      t.skipped.push(`${basename(path)}:${row.line}: ${row.unusable ?? row.problems[0] ?? 'no box'}`);
       continue;
     }
     add(t, row.slideId, row.box);
