@@ -1,5 +1,5 @@
 import { MetricsError, checkBeta, checkLabelsAndScores } from './errors.js';
-import { sortedIndices } from './ranking.js';
+import { cumulativeByThreshold } from './ranking.js';
 
 export interface ConfusionCounts {
   readonly tp: number;
@@ -102,19 +102,7 @@ export function thresholdSweep(
     return { threshold, ...counts, precision: precision(counts), recall: recall(counts), fBeta: fBeta(counts, beta) };
   };
   const points = [point(Infinity, 0, 0)];
-  const order = sortedIndices(scores, 'descending');
-  let tp = 0;
-  let fp = 0;
-  for (let start = 0; start < n; ) {
-    let end = start;
-    while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
-    for (let k = start; k <= end; k++) {
-      if (labels[order[k]] === 1) tp++;
-      else fp++;
-    }
-    points.push(point(scores[order[start]], tp, fp));
-    start = end + 1;
-  }
+  for (const { threshold, tp, fp } of cumulativeByThreshold(labels, scores)) points.push(point(threshold, tp, fp));
   let best = points[0];
   for (const p of points) if (p.fBeta > best.fBeta) best = p;
   return { best, points };

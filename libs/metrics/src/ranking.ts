@@ -42,11 +42,28 @@ export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<nu
   let positives = 0;
   for (let i = 0; i < n; i++) positives += labels[i];
   if (positives === 0) return NaN;
+  let previousRecall = 0;
+  let ap = 0;
+  for (const { tp, fp } of cumulativeByThreshold(labels, scores)) {
+    const recall = tp / positives;
+    ap += (recall - previousRecall) * (tp / (tp + fp));
+    previousRecall = recall;
+  }
+  return ap;
+}
+
+/**
+ * True and false positives when predicting positive at score >= t, for each distinct score t from
+ * the highest down (equal scores form one threshold).
+ */
+export function* cumulativeByThreshold(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): Generator<{ threshold: number; tp: number; fp: number }> {
+  const n = labels.length;
   const order = sortedIndices(scores, 'descending');
   let tp = 0;
   let fp = 0;
-  let previousRecall = 0;
-  let ap = 0;
   for (let start = 0; start < n; ) {
     let end = start;
     while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
@@ -54,12 +71,9 @@ export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<nu
       if (labels[order[k]] === 1) tp++;
       else fp++;
     }
-    const recall = tp / positives;
-    ap += (recall - previousRecall) * (tp / (tp + fp));
-    previousRecall = recall;
+    yield { threshold: scores[order[start]], tp, fp };
     start = end + 1;
   }
-  return ap;
 }
 
 export function sortedIndices(scores: ArrayLike<number>, direction: 'ascending' | 'descending'): Uint32Array {
