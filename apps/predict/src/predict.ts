@@ -6,7 +6,7 @@ import type * as Ort from 'onnxruntime-node';
 import { inputError } from '@slidepipe/cli';
 import { loadOrt } from '@slidepipe/models';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
-import { extraFields, makeBatch, recordDef, schemaFor, withProvenance, type ProvenanceEntry, type StreamMeta } from '@slidepipe/schema';
+import { extraFields, makeBatch, recordDef, schemaFor, withProvenance, type ProvenanceEntry, type StreamMeta, flatFloat32List } from '@slidepipe/schema';
 import { AGGREGATORS, type AggregateName } from './aggregate';
 import type { Ensemble } from './models';
 
@@ -61,18 +61,7 @@ export function scoreMeta(input: StreamMeta, e: Ensemble, aggregate: AggregateNa
   );
 }
 
-/** The embedding column of a batch as one row-major float32 array (a view when it can be). */
-function flatEmbeddings(b: Batch, dim: number): Float32Array {
-  const v = b.getChild('embedding')!;
-  const d = v.data[0];
-  const child = d?.children[0];
-  if (v.data.length === 1 && d.offset === 0 && child && child.offset === 0 && child.values.length >= b.numRows * dim) {
-    return (child.values as Float32Array).subarray(0, b.numRows * dim);
-  }
-  const out = new Float32Array(b.numRows * dim);
-  for (let i = 0; i < b.numRows; i++) out.set((v.get(i) as { toArray(): Float32Array }).toArray(), i * dim);
-  return out;
-}
+const flatEmbeddings = (b: Batch, dim: number): Float32Array => flatFloat32List(b, 'embedding', dim);
 
 async function runHeads(e: Ensemble, x: Float32Array, n: number) {
   const Tensor = loadOrt().Tensor;

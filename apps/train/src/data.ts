@@ -3,7 +3,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { inputError } from '@slidepipe/cli';
 import type { RecordStream } from '@slidepipe/io';
-import { mergeMeta, type ProvenanceEntry, type StreamMeta } from '@slidepipe/schema';
+import { mergeMeta, type ProvenanceEntry, type StreamMeta, flatFloat32List } from '@slidepipe/schema';
 
 export interface BackboneFacts {
   name: string;
@@ -30,17 +30,7 @@ export interface EmbeddingTable {
 }
 
 /** The embedding column of a batch as one row-major float32 array (a view when it can be). */
-export function flatEmbeddings(b: RecordBatch, dim: number): Float32Array {
-  const v = b.getChild('embedding')!;
-  const d = v.data[0];
-  const child = d?.children[0];
-  if (v.data.length === 1 && d.offset === 0 && child && child.offset === 0 && child.values.length >= b.numRows * dim) {
-    return (child.values as Float32Array).subarray(0, b.numRows * dim);
-  }
-  const out = new Float32Array(b.numRows * dim);
-  for (let i = 0; i < b.numRows; i++) out.set((v.get(i) as { toArray(): Float32Array }).toArray(), i * dim);
-  return out;
-}
+export const flatEmbeddings = (b: RecordBatch, dim: number): Float32Array => flatFloat32List(b, 'embedding', dim);
 
 export function backboneOf(s: RecordStream): BackboneFacts {
   // A Parquet table written from streams of two backbones carries a conflict marker, not one identity.

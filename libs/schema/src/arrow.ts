@@ -202,3 +202,17 @@ export function makeBatch(schema: Schema, columns: Record<string, ColumnValues>)
 export function rebatch(schema: Schema, batch: RecordBatch): RecordBatch {
   return new RecordBatch(schema, batch.data);
 }
+
+/** A fixed-size float32 list column (e.g. embedding) as one row-major array (a view when it can be). */
+export function flatFloat32List(b: RecordBatch, column: string, size: number): Float32Array {
+  const v = b.getChild(column);
+  if (!v) throw new MetadataError(`batch lacks column "${column}"`);
+  const d = v.data[0];
+  const child = d?.children[0];
+  if (v.data.length === 1 && d.offset === 0 && child && child.offset === 0 && child.values.length >= b.numRows * size) {
+    return (child.values as Float32Array).subarray(0, b.numRows * size);
+  }
+  const out = new Float32Array(b.numRows * size);
+  for (let i = 0; i < b.numRows; i++) out.set((v.get(i) as { toArray(): Float32Array }).toArray(), i * size);
+  return out;
+}
