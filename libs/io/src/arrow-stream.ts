@@ -35,19 +35,7 @@ export class ByteQueue {
       return out;
     }
     const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0];
-      const k = Math.min(c.byteLength - this.head, n - filled);
-      out.set(c.subarray(this.head, this.head + k), filled);
-      filled += k;
-      this.head += k;
-      if (this.head === c.byteLength) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-    }
-    this.length -= n;
+    this.takeInto(out, 0, n);
     return out;
   }
 
