@@ -1,7 +1,6 @@
-import type { RecordBatch, Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { encodeJpeg } from '@slidepipe/jpeg';
-import type { RecordSink, RecordStream } from '@slidepipe/io';
+import { memorySink, type RecordStream } from '@slidepipe/io';
 import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 import type { Backbone, RgbImage } from './backbone';
 import { embedStreams } from './embed';
@@ -55,23 +54,6 @@ function patchStream(record: 'patch' | 'labelled-patch', n: number, opts: { batc
   };
 }
 
-function memorySink() {
-  const out: { schema: Schema; meta: StreamMeta; batches: RecordBatch[] }[] = [];
-  const sink: RecordSink = {
-    name: 'memory',
-    rows: 0,
-    async begin(schema, meta) {
-      out.push({ schema, meta, batches: [] });
-    },
-    async write(b) {
-      out.at(-1)!.batches.push(b);
-    },
-    end: async () => undefined,
-    close: async () => undefined,
-    abort: () => undefined,
-  };
-  return { sink, out };
-}
 
 async function* streamsOf(...s: RecordStream[]) {
   yield* s;

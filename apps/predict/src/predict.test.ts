@@ -1,31 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordBatch, Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import type { RecordSink } from '@slidepipe/io';
-import type { StreamMeta } from '@slidepipe/schema';
+import { memorySink } from '@slidepipe/io';
 import { openEnsemble } from './models';
 import { predictStreams } from './predict';
 import { BACKBONE, embeddingStream, writeModelFolder } from './testing';
 
-function memorySink() {
-  const out: { schema: Schema; meta: StreamMeta; batches: RecordBatch[] }[] = [];
-  const sink: RecordSink = {
-    name: 'memory',
-    rows: 0,
-    async begin(schema, meta) {
-      out.push({ schema, meta, batches: [] });
-    },
-    async write(b) {
-      out.at(-1)!.batches.push(b);
-    },
-    end: async () => undefined,
-    close: async () => undefined,
-    abort: () => undefined,
-  };
-  return { sink, out };
-}
 
 async function* streams(...s: ReturnType<typeof embeddingStream>[]) {
   yield* s;

@@ -176,6 +176,26 @@ class ParquetSink implements RecordSink {
   }
 }
 
+/** A sink that keeps every stream in memory, for library use and tests of pure modules. */
+export function memorySink(): { sink: RecordSink; out: { schema: Schema; meta: StreamMeta; batches: RecordBatch[] }[] } {
+  const out: { schema: Schema; meta: StreamMeta; batches: RecordBatch[] }[] = [];
+  const sink: RecordSink = {
+    name: 'memory',
+    rows: 0,
+    async begin(schema, meta) {
+      out.push({ schema, meta, batches: [] });
+    },
+    async write(b) {
+      out.at(-1)!.batches.push(b);
+      sink.rows += b.numRows;
+    },
+    end: async () => undefined,
+    close: async () => undefined,
+    abort: () => undefined,
+  };
+  return { sink, out };
+}
+
 export interface OutputOptions {
   force?: boolean;
   /** Format; by default Parquet for a *.parquet path, else an Arrow stream. */
