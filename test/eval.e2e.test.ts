@@ -66,6 +66,17 @@ describe('wsi-eval', () => {
       clean_a: [],
       extra_a: [[10, 10, 20, 20]],
     });
+    // The same boxes as a DigiLut submission; clean_a and empty_a are listed with one (padded) box
+    // in the validation list but answered by nothing here, as a slide with no prediction.
+    const validation = ['filename,max_x,max_y,trustii_id', 'hit_a.tif,10000,10000,1', 'twice_a.tif,10000,10000,2', 'twice_a.tif,10000,10000,3', 'edge_a.tif,10000,10000,4', 'empty_a.tif,10000,10000,7', 'clean_a.tif,10000,10000,8', 'extra_a.tif,10000,10000,6'];
+    writeFileSync(join(dir, 'validation.csv'), `${validation.join('\n')}\n`);
+    writeFileSync(join(dir, 'validation-short.csv'), `${validation.slice(0, 3).join('\n')}\n`);
+    const sub = ['trustii_id,filename,x1,x2,y1,y2', '1,hit_a.tif,0,100,0,100', '2,twice_a.tif,0,100,0,100', '3,twice_a.tif,0,100,5,105', '4,edge_a.tif,100,200,0,100', '6,extra_a.tif,10,20,10,20'];
+    writeFileSync(join(dir, 'sub.csv'), `${sub.join('\n')}\n`);
+    writeFileSync(join(dir, 'sub-reordered.csv'), `filename,trustii_id,x1,y1,x2,y2\n${sub.slice(1).map((l) => { const [t, f, x1, x2, y1, y2] = l.split(','); return [f, t, x1, y1, x2, y2].join(','); }).join('\n')}\n`);
+    writeFileSync(join(dir, 'sub-noname.csv'), `trustii_id,x1,x2,y1,y2\n${sub.slice(1, 5).map((l) => l.split(',').filter((_, i) => i !== 1).join(',')).join('\n')}\n`);
+    writeFileSync(join(dir, 'sub-bad.csv'), `${sub.slice(0, 2).join('\n')}\n2,twice_a.tif,0,ten,0,100\n`);
+    writeFileSync(join(dir, 'notes.txt'), 'just some notes\n');
     writeFileSync(
       join(dir, 'truth.csv'),
       ['filename,x1,x2,y1,y2,max_x,max_y', 'hit_a.tif,0,100,0,100,10000,10000', 'twice_a.tif,0,100,0,100,10000,10000', 'edge_a.tif,0,100,0,100,10000,10000', 'empty_a.tif,0,100,0,100,10000,10000', 'unseen_a.tif,0,100,0,100,10000,10000', ''].join('\n'),
@@ -112,12 +123,34 @@ describe('wsi-eval', () => {
     expect(rows.map((x) => x.slide_id).sort()).toEqual(['*', 'clean_a', 'edge_a', 'empty_a', 'extra_a', 'hit_a', 'twice_a']);
   });
 
+  it('scores a DigiLut submission CSV as it scores the same boxes as records', () => {
+    const a = sh('wsi-eval boxes.arrows --truth truth.csv -q | wsi-cat --jsonl', { cwd: dir });
+    const b = sh('wsi-eval sub.csv --validation validation.csv --truth truth.csv -q | wsi-cat --jsonl', { cwd: dir });
+    expect(b.status, b.stderr).toBe(0);
+    expect(jsonl(b.stdout.toString())).toEqual(jsonl(a.stdout.toString()));
+    // Columns in another order, without the validation list: slides come from filename, and a
+    // slide without rows (clean_a, empty_a) is not known to have been predicted.
+    const c = sh('wsi-eval sub-reordered.csv --truth truth.csv -q | wsi-cat --jsonl', { cwd: dir });
+    expect(c.status, c.stderr).toBe(0);
+    expect(jsonl(c.stdout.toString()).map((r) => r.slide_id).sort()).toEqual(['*', 'edge_a', 'extra_a', 'hit_a', 'twice_a']);
+    // trustii_id only: the validation list names the slides; an unanswered id is reported.
+    const d = sh('wsi-eval sub-noname.csv --validation validation.csv --truth truth.csv | wsi-cat --jsonl', { cwd: dir });
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr).toMatch(/sub-noname\.csv: 3 trustii_id\(s\) of the validation list have no row \(scored as missed\): 7, 8, 6/);
+    expect(jsonl(d.stdout.toString()).find((r) => r.slide_id === 'extra_a')).toMatchObject({ n_pred: 0 });
+  });
+
   it('fails with one line naming the problem', () => {
     const cases: [string, number, RegExp][] = [
       ['wsi-eval boxes.arrows > /dev/null', 64, /^wsi-eval: .*--truth/],
       ['wsi-eval boxes.arrows --truth missing.csv > /dev/null', 66, /^wsi-eval: missing\.csv: no such file/],
       ['wsi-eval boxes.arrows --truth truth.csv --giou 1 > /dev/null', 64, /^wsi-eval: --giou: expected a number in \[-1, 1\), got "1"/],
-      ['wsi-eval truth.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: truth\.csv: not an Arrow stream or a Parquet file/],
+      ['wsi-eval truth.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: truth\.csv: is a DigiLut box CSV with max_x,max_y \(ground truth\): give it as --truth/],
+      ['wsi-eval notes.txt --truth truth.csv > /dev/null', 65, /^wsi-eval: notes\.txt: not an Arrow stream or a Parquet file/],
+      ['wsi-eval sub-noname.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: sub-noname\.csv: has no filename column: give the validation list \(--validation\)/],
+      ['wsi-eval sub-bad.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: sub-bad\.csv:3: x2 is not a number \("ten"\)/],
+      ['wsi-eval sub.csv --validation validation-short.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: sub\.csv:4: trustii_id 3 is not in the validation list/],
+      ['wsi-eval boxes.arrows --validation validation.csv --truth truth.csv > /dev/null', 64, /^wsi-eval: --validation: goes with a submission CSV input/],
       ['wsi-eval boxes.arrows --truth truth.csv --matching greedy > /dev/null', 64, /greedy/],
     ];
     for (const [cmd, status, pattern] of cases) {

@@ -8,9 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NOISE_LEVELS, simulateSlide, writeSimFiles } from '../apps/boxes/src/simulate';
 import { BLANK_COLOUR, PREDICTED_COLOUR, TRUTH_COLOUR } from '../apps/heatmap/src/heatmap';
 import { LEGEND_PX } from '../apps/heatmap/src/render';
-import { FIXTURES, sh, tmp, tool } from './helpers';
+import { sh, tmp, tool } from './helpers';
+import { SVS } from '@slidepipe/fixtures';
 
-const SLIDE = join(FIXTURES, 'CMU-1-Small-Region.svs');
+const SLIDE = SVS;
 const WIDTH0 = 2220;
 const HEIGHT0 = 2967;
 const LESIONS = [

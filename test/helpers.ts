@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
-export const FIXTURES = resolve(ROOT, '../shared/fixtures/slides');
 
 /** The shell command that runs a built tool (bundles in dist/, as `npm run build` makes them). */
 export function tool(name: string): string {

@@ -1,13 +1,12 @@
 // wsi-info against openslide-show-properties, and the read plan it reports.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, sh, tmp } from './helpers';
+import { sh, tmp } from './helpers';
+import { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
 
-const SVS = join(FIXTURES, 'CMU-1-Small-Region.svs');
-const GENERIC_TIF = join(FIXTURES, 'CMU-1-Small-Region.generic-tiled-jpeg.tif');
-const NO_MPP_TIFF = join(FIXTURES, 'small_HE_levels.tiff');
+const GENERIC_TIF = GENERIC_JPEG_TIF;
+const NO_MPP_TIFF = SMALL_LEVELS_TIFF;
 
 // The JSON is checked field by field below; a loose type keeps those checks short.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

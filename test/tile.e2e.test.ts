@@ -5,11 +5,11 @@ import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, sh, tmp } from './helpers';
+import { sh, tmp } from './helpers';
+import { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
 
-const SVS = join(FIXTURES, 'CMU-1-Small-Region.svs');
-const GENERIC_TIF = join(FIXTURES, 'CMU-1-Small-Region.generic-tiled-jpeg.tif');
-const NO_MPP_TIFF = join(FIXTURES, 'small_HE_levels.tiff');
+const GENERIC_TIF = GENERIC_JPEG_TIF;
+const NO_MPP_TIFF = SMALL_LEVELS_TIFF;
 // Debian's interpreter has python3-openslide and python3-pil; the one on PATH may not.
 const PYTHON = '/usr/bin/python3';
 // Loading sharp puts VIPSHOME=/target (its bundled libvips) into this process's environment;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const [out, seconds] = process.argv.slice(2);
+const [out, seconds, fixtures] = process.argv.slice(2);
 const root = new URL('..', import.meta.url).pathname;
 const cat = (...args) => execFileSync('node', [join(root, 'dist/apps/cat/main.js'), '-q', ...args], { cwd: out, maxBuffer: 1 << 28 }).toString();
 const jsonl = (file) => cat('--jsonl', file).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -22,7 +22,10 @@ const chance = mean(jsonl('random-eval.parquet'));
 
 const lines = [];
 lines.push('', `slidepipe demo finished in ${seconds} s`);
-lines.push(`  slides processed: ${slides.length} (+ ${readdirSync(join(out, 'real')).filter((f) => f.endsWith('.parquet')).length} real fixture slides), patches: ${patches}`);
+const real = readdirSync(join(out, 'real')).filter((f) => f.endsWith('.parquet'));
+// A step that did nothing says why rather than printing zero.
+const realText = real.length ? `+ ${real.length} real fixture slides` : `no real fixture slide tiled: none found in ${fixtures}`;
+lines.push(`  slides processed: ${slides.length} (${realText}), patches: ${patches}`);
 lines.push(`  backbone: ${ensemble.backbone?.name ?? '?'} (dim ${ensemble.dim ?? ensemble.backbone?.dim ?? '?'})`);
 lines.push('  fold  val AUC  val AP   threshold');
 for (const f of ensemble.folds ?? []) {

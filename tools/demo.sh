@@ -103,11 +103,11 @@ done
 
 # 10. Real slide formats: the bundled fixtures (Aperio SVS; generic tiled TIFF with mpp from its
 #     resolution tags), with the kept patch grid drawn for a person to look at.
-FIX=$ROOT/../shared/fixtures/slides
+FIX=$(node "$ROOT/libs/fixtures/src/index.mjs")
 for f in CMU-1-Small-Region.svs CMU-1-Small-Region.generic-tiled-jpeg.tif; do
-  [ -f "$FIX/$f" ] || continue
+  [ -f "$FIX/$f" ] || { echo "demo: fixture slide $FIX/$f is missing: skipped" >&2; continue; }
   id=${f%.*}
   [ -f "real/$id.parquet" ] || wsi-tile -q "$FIX/$f" --grid-png "real/$id.grid.png" | wsi-cat -q -o "real/$id.parquet"
 done
 
-node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))"
+node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))" "$FIX"

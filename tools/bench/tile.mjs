@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = process.env.SLIDEPIPE_FIXTURES ?? resolve(ROOT, '../shared/fixtures/slides');
+import { SVS } from '@slidepipe/fixtures';
 const OUT = join(ROOT, 'bench-out/tile');
 const TILE = join(ROOT, 'dist/apps/tile/main.js');
 const PYTHON = '/usr/bin/python3';
@@ -49,7 +49,7 @@ export function buildSlide(spec) {
     // tiffload keeps the fixture's Aperio ImageDescription, so vips writes it again: OpenSlide
     // then reads the result as Aperio (mpp 0.499, objective 20x) with 240 px JPEG tiles.
     const src = join(OUT, 'src.v');
-    vips('tiffload', join(FIXTURES, 'CMU-1-Small-Region.svs'), src);
+    vips('tiffload', SVS, src);
     vips('crop', src, crop, '0', '0', String(CROP.width), String(CROP.height));
     rmSync(src);
   }

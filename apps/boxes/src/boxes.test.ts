@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordBatch } from 'apache-arrow';
-import { isBoxInsideSlide } from '@slidepipe/geometry';
+import { isBoxInsideSlide, readDigilutValidationCsv } from '@slidepipe/geometry';
 import type { RecordStream } from '@slidepipe/io';
 import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 import { boxesForGrid, boxSlides, NEUTRAL_BOX, type BoxesOptions, type SlideResult } from './boxes';
-import { parseCounts } from './counts';
 import { methodFromRecipe } from './methods/registry';
 import { DEFAULT_REFINE } from './refine';
 import { NOISE_LEVELS, simGrid, simStream, simulateSlide, validationCsv, type SimSlide } from './simulate';
@@ -108,7 +107,7 @@ describe('boxSlides', () => {
   });
 
   it('answers a DigiLut counts list: its trustii_ids in order, neutral boxes for listed slides without scores', async () => {
-    const counts = parseCounts(validationCsv(sims, 100).replace(/\n$/, '\nghost_b.tif,4000,3000,999\n'), 'validation.csv');
+    const counts = readDigilutValidationCsv(validationCsv(sims, 100).replace(/\n$/, '\nghost_b.tif,4000,3000,999\n'), 'validation.csv');
     const res = await run(streamsOf(simStream(sims[0]), simStream(sims[2])), { count: { kind: 'list', slides: counts } });
     expect(res.map((r) => r.slide.slide_id)).toEqual(['p0_a', 'p2_a', 'p1_a', 'ghost_b']);
     const ids = res.flatMap((r) => r.boxes.map((b) => b.trustii_id));
@@ -144,13 +143,13 @@ describe('boxSlides', () => {
 
 describe('parseCounts', () => {
   it('reads the validation list and refuses bad rows', () => {
-    const c = parseCounts('filename,max_x,max_y,trustii_id\na_a.tif,100,50,7\na_a.tif,100,50,8\nb_b.tif,10,10,9\n', 'v.csv');
+    const c = readDigilutValidationCsv('filename,max_x,max_y,trustii_id\na_a.tif,100,50,7\na_a.tif,100,50,8\nb_b.tif,10,10,9\n', 'v.csv');
     expect([...c.values()]).toEqual([
       { slideId: 'a_a', filename: 'a_a.tif', trustiiIds: ['7', '8'], width0: 100, height0: 50 },
       { slideId: 'b_b', filename: 'b_b.tif', trustiiIds: ['9'], width0: 10, height0: 10 },
     ]);
-    expect(() => parseCounts('filename,max_x,max_y,trustii_id\na.tif,1,1,7\nb.tif,1,1,7\n', 'v.csv')).toThrow(/v\.csv:3: trustii_id 7 appears twice/);
-    expect(() => parseCounts('filename,x1\n', 'v.csv')).toThrow(/expected the columns filename and trustii_id/);
-    expect(() => parseCounts('filename,max_x,max_y,trustii_id\na.tif,-3,1,7\n', 'v.csv')).toThrow(/max_x: expected a positive integer, got "-3"/);
+    expect(() => readDigilutValidationCsv('filename,max_x,max_y,trustii_id\na.tif,1,1,7\nb.tif,1,1,7\n', 'v.csv')).toThrow(/v\.csv:3: trustii_id 7 appears twice/);
+    expect(() => readDigilutValidationCsv('filename,x1\n', 'v.csv')).toThrow(/expected the columns filename and trustii_id/);
+    expect(() => readDigilutValidationCsv('filename,max_x,max_y,trustii_id\na.tif,-3,1,7\n', 'v.csv')).toThrow(/max_x: expected a positive integer, got "-3"/);
   });
 });

@@ -1,6 +1,6 @@
 // wsi-boxes: from patch scores to ranked lesion boxes, exactly N per slide when asked.
 // Streams in (patch-score records, one or several slides per stream), one box stream per slide out.
-import { boxesOverlap, clampBoxToSlide, type Box } from '@slidepipe/geometry';
+import { boxesOverlap, clampBoxToSlide, type Box, type ListedSlide } from '@slidepipe/geometry';
 import { inputError } from '@slidepipe/cli';
 import type { RecordStream } from '@slidepipe/io';
 import { RECORDS, withProvenance, type BoxRecord, type ProvenanceEntry, type SlideFacts, type StreamMeta } from '@slidepipe/schema';
@@ -23,14 +23,6 @@ export type CountPlan =
   | { kind: 'fixed'; n: number }
   /** From a DigiLut validation list: one trustii_id per expected box, in file order. */
   | { kind: 'list'; slides: Map<string, ListedSlide> };
-
-export interface ListedSlide {
-  slideId: string;
-  filename: string;
-  trustiiIds: string[];
-  width0: number | null;
-  height0: number | null;
-}
 
 export interface BoxesOptions {
   method: ChosenMethod;

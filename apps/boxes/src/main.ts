@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { runTool, usageError } from '@slidepipe/cli';
+import { readDigilutValidationCsv } from '@slidepipe/geometry';
 import { checkOutput, openRecordSink, readRecords, type RecordSink } from '@slidepipe/io';
 import { makeBatch, schemaFor, type BoxRecord } from '@slidepipe/schema';
 import { Option } from 'commander';
 import { boxSlides, FILL_FACTORS, NEUTRAL_BOX, type CountPlan, type Fill, type SlideResult } from './boxes';
-import { parseCounts } from './counts';
 import { DEFAULT_METHOD, methodFromRecipe, methodsHelp } from './methods/registry';
 import { geojsonPath, parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS, writeTextFile } from './outputs';
 import { DEFAULT_REFINE } from './refine';
@@ -105,7 +105,7 @@ those files are written.`,
       count = { kind: 'fixed', n };
     } else if (opts.counts !== undefined) {
       if (!existsSync(opts.counts)) throw usageError('--counts', `no such file: ${opts.counts}`);
-      count = { kind: 'list', slides: parseCounts(readFileSync(opts.counts, 'utf8'), opts.counts) };
+      count = { kind: 'list', slides: readDigilutValidationCsv(readFileSync(opts.counts, 'utf8'), opts.counts) };
     }
     const refine = opts.refine ? { ...DEFAULT_REFINE, level: unitInterval('--refine-level', opts.refineLevel) } : null;
     const columns = opts.columns ? parseColumns(opts.columns) : [...SUBMISSION_COLUMNS];

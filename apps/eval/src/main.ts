@@ -1,6 +1,7 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Option } from 'commander';
-import { loadTruth } from '@slidepipe/geometry';
-import { runTool, usageError } from '@slidepipe/cli';
+import { loadTruth, digilutCsvKind, readDigilutSubmissionCsv, readDigilutValidationCsv, type ListedSlide } from '@slidepipe/geometry';
+import { inputError, runTool, SlidepipeError, usageError } from '@slidepipe/cli';
 import { openRecordSink, readRecords } from '@slidepipe/io';
 import type { BoxMatching } from '@slidepipe/metrics';
 import { makeBatch, RECORDS, schemaFor, type EvalRecord, type StreamMeta } from '@slidepipe/schema';
@@ -13,6 +14,36 @@ interface Opts {
   beta: string;
   matching: BoxMatching;
   includeUnpredicted?: boolean;
+  validation?: string;
+}
+
+/** A DigiLut submission CSV among the inputs, told from record files by its first line. */
+function isSubmission(path: string): boolean {
+  const kind = csvKind(path);
+  if (kind === 'boxes') throw inputError(path, 'is a DigiLut box CSV with max_x,max_y (ground truth): give it as --truth; predictions are box records or a submission CSV');
+  return kind === 'submission';
+}
+
+function csvKind(path: string): ReturnType<typeof digilutCsvKind> {
+  if (path === '-') return null;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(4096);
+    return digilutCsvKind(head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8'));
+  } catch {
+    return null; // readRecords names a missing or unreadable file.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SlidepipeError('no-input', path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
+  }
 }
 
 void runTool<Opts>({
@@ -25,6 +56,7 @@ void runTool<Opts>({
     'wsi-eval boxes.arrows --truth train.csv --beta 1 --matching any -o eval.arrows',
     'wsi-eval boxes.arrows --truth train.csv -q | wsi-cat --csv                # per-slide rows and the mean as CSV',
     'wsi-eval boxes.arrows --truth s0.geojson --truth s1.geojson -o eval.parquet',
+    'wsi-eval submission.csv --validation validation.csv --truth validation_truth.csv   # a DigiLut submission',
   ],
   options: (cmd) => {
     cmd
@@ -37,10 +69,15 @@ void runTool<Opts>({
       .option('--giou <t>', 'a prediction is a hit when its GIoU with a truth box is above this', '0.5')
       .option('--beta <b>', 'F-beta weight of recall (DigiLut: 2)', '2')
       .addOption(new Option('--matching <how>', 'one-to-one: each truth box confirms one prediction (optimal assignment); any: a truth box may confirm several').choices(['one-to-one', 'any']).default('one-to-one'))
-      .option('--include-unpredicted', 'also score truth slides with no prediction stream (as misses); default: only slides in the input');
+      .option('--include-unpredicted', 'also score truth slides with no prediction stream (as misses); default: only slides in the input')
+      .option('--validation <csv>', 'DigiLut validation list (filename,trustii_id,...): maps a submission\'s trustii_id to its slide; every listed slide is scored');
     cmd.addHelpText(
       'after',
       `
+Inputs: box record streams (Arrow or Parquet, as wsi-boxes writes them) or DigiLut submission CSVs
+(trustii_id,filename,x1,x2,y1,y2 in any column order, as wsi-boxes --submission writes them), told
+apart by their first bytes.
+
 Slides: every slide named by an input stream (even one with no box rows) is scored; a slide of the
 input that the truth does not list has no lesion. Truth slides absent from the input are left out
 (reported) unless --include-unpredicted. Padded (neutral) boxes are predictions like any other.
@@ -67,7 +104,17 @@ Records (eval, one stream) go to stdout, or -o; when stdout is a terminal only t
     if (truth.skipped.length) ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out, first: ${truth.skipped[0]}`);
     const sink = ctx.output || !process.stdout.isTTY ? openRecordSink(ctx.output, { force: ctx.force }) : null;
     try {
-      const pred = await collectPredictions(readRecords(inputs, { expect: ['box'] }));
+      const csvs = inputs.filter(isSubmission);
+      const streams = inputs.filter((p) => !csvs.includes(p));
+      if (opts.validation && !csvs.length) throw usageError('--validation', 'goes with a submission CSV input');
+      const listed: Map<string, ListedSlide> | undefined = opts.validation ? readDigilutValidationCsv(readText(opts.validation), opts.validation) : undefined;
+      // Submissions only: reading stdin for box records would wait for nothing.
+      const pred = csvs.length && !streams.length ? { bySlide: new Map(), provenance: [] } : await collectPredictions(readRecords(streams, { expect: ['box'] }));
+      for (const path of csvs) {
+        const sub = readDigilutSubmissionCsv(readText(path), path, listed);
+        if (sub.unanswered.length) ctx.log.warn(`${path}: ${sub.unanswered.length} trustii_id(s) of the validation list have no row (scored as missed): ${sub.unanswered.slice(0, 5).join(', ')}`);
+        for (const [slide, boxes] of sub.bySlide) pred.bySlide.set(slide, [...(pred.bySlide.get(slide) ?? []), ...boxes]);
+      }
       const result = evaluate(pred.bySlide, truth.bySlide, eopts);
       if (result.unpredicted.length) {
         ctx.log.info(`${result.unpredicted.length} truth slide(s) not in the input left out (--include-unpredicted counts them): ${result.unpredicted.slice(0, 5).join(', ')}${result.unpredicted.length > 5 ? ', ...' : ''}`);

@@ -83,7 +83,7 @@ void runTool<Opts>({
   name: 'heatmap',
   summary: 'Draw a PNG per slide: the slide thumbnail, the patch scores as a heat map, the true boxes (green) and the predicted boxes (blue), with a legend.',
   args: '[inputs...]',
-  shared: { output: false, provenance: false, threads: false },
+  shared: { output: false, force: 'replace existing PNGs', provenance: false, threads: false },
   examples: [
     'wsi-heatmap scores.arrows --slide slide.svs --boxes boxes.arrows --truth train.csv -o heat.png',
     "wsi-heatmap scores.parquet --slides slides/ --boxes boxes.arrows --truth train.csv -o 'heat-{slide}.png'",

@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Slide } from '@slidepipe/openslide';
 import { slideInfo } from './info';
 
-const FIXTURES = join(__dirname, '../../../../shared/fixtures/slides');
+import { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
 
 describe('slideInfo', () => {
   it('gives the 20x SVS its levels, associated images and a plan without resampling at 20x', async () => {
-    const slide = await Slide.open(join(FIXTURES, 'CMU-1-Small-Region.svs'));
+    const slide = await Slide.open(SVS);
     try {
       const info = slideInfo(slide, { magnification: 20 }, 256);
       expect(info).toMatchObject({ vendor: 'aperio', width0: 2220, height0: 2967, level_count: 1, mpp: { x: 0.499, source: 'openslide' } });
@@ -22,7 +21,7 @@ describe('slideInfo', () => {
   });
 
   it('derives mpp from TIFF resolution tags for the generic TIFF and picks level 1 for 1 µm/px', async () => {
-    const slide = await Slide.open(join(FIXTURES, 'CMU-1-Small-Region.generic-tiled-jpeg.tif'));
+    const slide = await Slide.open(GENERIC_JPEG_TIF);
     try {
       const info = slideInfo(slide, { mpp: 1 }, 256);
       expect(info.mpp?.source).toBe('tiff-resolution');
@@ -39,7 +38,7 @@ describe('slideInfo', () => {
   });
 
   it('leaves the plan out for a slide without resolution, and makes one with a replacement mpp', async () => {
-    const path = join(FIXTURES, 'small_HE_levels.tiff');
+    const path = SMALL_LEVELS_TIFF;
     const bare = await Slide.open(path);
     expect(slideInfo(bare, { mpp: 0.5 }, 256)).toMatchObject({ mpp: null, magnification: null, target: null });
     expect(slideInfo(bare, { mpp: 0.5 }, 256).levels[2].mpp).toBeNull();

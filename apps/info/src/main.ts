@@ -21,7 +21,7 @@ void runTool<Opts>({
   summary:
     "A slide's facts as JSON: vendor, levels, every OpenSlide property, mpp and magnification (derived when the file lacks them), and the level and resampling wsi-tile would use for a target resolution.",
   args: '<slide>',
-  shared: { output: false, provenance: false, threads: false },
+  shared: { output: false, force: false, provenance: false, threads: false },
   examples: [
     'wsi-info slide.svs                             # plan for 256 px patches at 0.5 µm/px',
     'wsi-info slide.tif --magnification 20 | jq .target',

@@ -28,7 +28,12 @@ void runTool<Opts>({
     'train.csv, validation.csv, presence_of_lesion.csv, validation_truth.csv (held-out boxes in train.csv format), ' +
     'manifest.json and contact-sheet.png. A fraction of the patients (both slides) is held out as validation.',
   examples: EXAMPLES,
-  shared: { output: true, provenance: false, threads: false },
+  shared: {
+    output: 'folder to write the cohort into (required; created if missing)',
+    force: 'replace cohort files already in that folder',
+    provenance: false,
+    threads: false,
+  },
   options: (cmd) => {
     cmd
       .option('--patients <n>', 'number of patients', '6')

@@ -7,10 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { argbToBgrx, Slide } from '@slidepipe/openslide';
 import { findJpegTileLevel, JpegTileReader, type JpegTileLevel } from './jpeg-tiles';
 
-const FIXTURES = join(__dirname, '../../../../shared/fixtures/slides');
-const SVS = join(FIXTURES, 'CMU-1-Small-Region.svs');
-const GENERIC_TIF = join(FIXTURES, 'CMU-1-Small-Region.generic-tiled-jpeg.tif');
-const DEFLATE_TIFF = join(FIXTURES, 'small_HE_levels.tiff');
+import { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
+const GENERIC_TIF = GENERIC_JPEG_TIF;
+const DEFLATE_TIFF = SMALL_LEVELS_TIFF;
 
 /** Our rectangle out of a TileRegion, packed (w * 4 bytes a row). */
 function packed(region: { data: Buffer; rowBytes: number; offset: number }, w: number, h: number): Buffer {

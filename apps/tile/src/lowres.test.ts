@@ -9,9 +9,8 @@ import { Slide } from '@slidepipe/openslide';
 import { findJpegTileLevel, JpegTileReader, type JpegTileLevel } from './jpeg-tiles';
 import { LOWRES_MAX_PX, planLowRes, readLowRes } from './lowres';
 
-const FIXTURES = join(__dirname, '../../../../shared/fixtures/slides');
-const SVS = join(FIXTURES, 'CMU-1-Small-Region.svs');
-const GENERIC_TIF = join(FIXTURES, 'CMU-1-Small-Region.generic-tiled-jpeg.tif');
+import { GENERIC_JPEG_TIF, SVS } from '@slidepipe/fixtures';
+const GENERIC_TIF = GENERIC_JPEG_TIF;
 
 const BOX_SCRIPT = `
 import sys, openslide

@@ -1,5 +1,4 @@
 // The tiler's work on the real fixture slides: planning, streaming order and bounds, refusals.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeJpeg } from '@slidepipe/jpeg';
 import { Slide } from '@slidepipe/openslide';
@@ -7,9 +6,8 @@ import { schemaFor } from '@slidepipe/schema';
 import { JpegTileReader } from './jpeg-tiles';
 import { BATCH_PATCHES, MAX_BLOCKS_IN_FLIGHT, patchBatches, patchJpegs, patchMeta, planTiling, tilingFacts, type TileOptions } from './tile';
 
-const FIXTURES = join(__dirname, '../../../../shared/fixtures/slides');
-const SVS = join(FIXTURES, 'CMU-1-Small-Region.svs');
-const SMALL_LEVELS = join(FIXTURES, 'small_HE_levels.tiff');
+import { SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
+const SMALL_LEVELS = SMALL_LEVELS_TIFF;
 
 const options = (over: Partial<TileOptions> = {}): TileOptions => ({
   resolution: { mpp: 0.5 },

@@ -27,7 +27,7 @@ void runTool<Opts>({
   summary:
     'Train one MLP head per cross-validation fold on embedding records (fold k validates on the split table\'s fold k and trains on the other train-set folds), early-stopped on validation AP, logged to TensorBoard and MLflow; writes a model folder of ONNX heads and ensemble.json.',
   args: '[embeddings...]',
-  shared: { output: false },
+  shared: { output: false, force: 'retrain folds whose heads are already in the -o folder' },
   examples: [
     'wsi-train emb.parquet --splits splits.parquet -o models/',
     'wsi-train emb.parquet --splits splits.parquet -o models/ --loss focal --alpha 0.25 --gamma 2 --balance none',

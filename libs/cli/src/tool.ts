@@ -44,8 +44,12 @@ export interface ToolDef<O> {
   args?: string;
   /** Usage examples, one per line: "wsi-cat a.arrows -o a.parquet   # convert". Shown by --help. */
   examples: string[];
-  /** Which shared flags apply: "records" tools take all of them; others drop -o/--no-provenance. */
-  shared?: { output?: boolean; provenance?: boolean; threads?: boolean };
+  /**
+   * Which shared flags apply: "records" tools take all of them; others drop -o/--no-provenance.
+   * A string for output/force replaces the record-stream wording of that flag's help with what
+   * this tool does with it (a folder, a PNG per slide, ...).
+   */
+  shared?: { output?: boolean | string; force?: boolean | string; provenance?: boolean; threads?: boolean };
   options?: (cmd: Command) => void;
   run(ctx: ToolContext, args: string[], opts: O): Promise<void>;
 }
@@ -58,7 +62,7 @@ const parseThreads = (v: string) => {
 
 /** Builds the commander program of a tool (exported for help-text checks and docs). */
 export function buildCommand<O>(def: ToolDef<O>): Command {
-  const shared = { output: true, provenance: true, threads: true, ...def.shared };
+  const shared = { output: true, force: true, provenance: true, threads: true, ...def.shared };
   const cmd = new Command(`wsi-${def.name}`)
     .description(def.summary)
     .version(VERSION, '--version', 'print the version and exit')
@@ -66,8 +70,11 @@ export function buildCommand<O>(def: ToolDef<O>): Command {
     .allowExcessArguments(false);
   if (def.args) cmd.arguments(def.args);
   def.options?.(cmd);
-  if (shared.output) cmd.option('-o, --output <path>', 'write to this file (.parquet for Parquet, else an Arrow stream); default stdout');
-  cmd.option('--force', 'replace an existing output file');
+  if (shared.output) {
+    const text = typeof shared.output === 'string' ? shared.output : 'write to this file (.parquet for Parquet, else an Arrow stream); default stdout';
+    cmd.option('-o, --output <path>', text);
+  }
+  if (shared.force) cmd.option('--force', typeof shared.force === 'string' ? shared.force : 'replace an existing output file');
   cmd.option('-q, --quiet', 'no log messages (errors still go to stderr)');
   if (shared.threads) {
     cmd.addOption(new Option('--threads <n>', 'worker threads').default(availableParallelism(), 'number of CPUs').argParser(parseThreads));

@@ -61,5 +61,13 @@ export {
   splitDelimited,
 } from './digilut-csv.js';
 
+export {
+  type ListedSlide,
+  type Submission,
+  digilutCsvKind,
+  readDigilutSubmissionCsv,
+  readDigilutValidationCsv,
+} from './digilut-lists.js';
+
 // Ground truth per slide for evaluation and pictures (DigiLut CSV or QuPath GeoJSON).
 export { loadTruth, slideOfGeoJsonPath, type Truth } from './truth';

@@ -5,10 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const FIXTURES = '/work/shared/fixtures/slides';
-export const SVS = join(FIXTURES, 'CMU-1-Small-Region.svs');
-export const GENERIC_JPEG_TIF = join(FIXTURES, 'CMU-1-Small-Region.generic-tiled-jpeg.tif');
-export const SMALL_LEVELS_TIFF = join(FIXTURES, 'small_HE_levels.tiff');
+export { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
 
 // Debian's python3-openslide lives under /usr/bin/python3, not a pyenv shim that may be first on PATH.
 const PYTHON = '/usr/bin/python3';
@@ -17,13 +14,19 @@ const PYTHON = '/usr/bin/python3';
 export type RegionSpec = [number, number, number, number, number];
 
 const READ_SCRIPT = `
-import json, sys
+import ctypes, json, sys
 import openslide
+from openslide import lowlevel
 from PIL import Image
 path, out, mode, regions = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 slide = openslide.OpenSlide(path)
 with open(out, 'wb') as f:
     for x, y, level, w, h in regions:
+        if mode == 'argb':
+            buf = (ctypes.c_uint32 * (w * h))()
+            lowlevel._read_region(slide._osr, buf, x, y, level, w, h)
+            f.write(bytes(buf))
+            continue
         rgba = slide.read_region((x, y), level, (w, h))
         if mode == 'rgb-on-white':
             rgba = Image.alpha_composite(Image.new('RGBA', (w, h), (255, 255, 255, 255)), rgba).convert('RGB')
@@ -31,10 +34,11 @@ with open(out, 'wb') as f:
 `;
 
 /**
- * python3-openslide's read_region for each region, concatenated: un-premultiplied RGBA
- * ('rgba'), or that composited on white by PIL ('rgb-on-white').
+ * python3-openslide's reads of each region, concatenated: the premultiplied ARGB words that
+ * openslide_read_region wrote, before any conversion ('argb'), or python's RGBA composited on
+ * white by PIL ('rgb-on-white').
  */
-export function pythonReadRegions(path: string, regions: RegionSpec[], mode: 'rgba' | 'rgb-on-white' = 'rgba'): Buffer {
+export function pythonReadRegions(path: string, regions: RegionSpec[], mode: 'argb' | 'rgb-on-white' = 'argb'): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'slidepipe-openslide-ref-'));
   try {
     const out = join(dir, 'regions.raw');

@@ -1,9 +1,9 @@
 // The detectors on a real slide, against an independent Python/PIL computation of the same rules
 // (reference/tissue_reference.py), and per-patch tissue fractions on known areas of it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,17 +15,12 @@ import { medianFilter } from './median';
 import { maskOverlayPng } from './overlay';
 import { getDetector } from './registry';
 import type { Mask, RgbImage } from './types';
+import { SVS } from '@slidepipe/fixtures';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 // Debian's interpreter: it has python3-openslide and python3-pil (tools/setup.sh installs them).
 const PYTHON = '/usr/bin/python3';
 
-function fixturesDir(): string {
-  const candidates = [process.env.SLIDEPIPE_FIXTURES, resolve(here, '../../../shared/fixtures/slides'), resolve(here, '../../../../shared/fixtures/slides')];
-  const found = candidates.find((d) => d && existsSync(join(d, 'CMU-1-Small-Region.svs')));
-  if (!found) throw new Error(`CMU-1-Small-Region.svs not found in ${candidates.filter(Boolean).join(', ')} (set SLIDEPIPE_FIXTURES)`);
-  return found;
-}
 
 async function readRgb(path: string): Promise<RgbImage> {
   const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
@@ -52,7 +47,7 @@ describe('on CMU-1-Small-Region.svs (383 x 512 thumbnail, about 5.8 um/px)', () 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tissue-fixture-'));
-    execFileSync(PYTHON, [join(here, 'reference/tissue_reference.py'), join(fixturesDir(), 'CMU-1-Small-Region.svs'), dir, '512'], {
+    execFileSync(PYTHON, [join(here, 'reference/tissue_reference.py'), SVS, dir, '512'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8'));
