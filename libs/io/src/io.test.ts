@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import { encodeMeta, makeBatch, schemaFor, type StreamMeta } from '@slidepipe/sc
 import { SlidepipeError } from '@slidepipe/cli';
 import { ByteQueue, readArrowStreams } from './arrow-stream';
 import { readRecords } from './input';
-import { openRecordSink } from './output';
+import { openRecordSink, type ParquetLayout } from './output';
+import { parquetMetadata } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'slidepipe-io-'));
 
@@ -65,8 +68,8 @@ async function collect(inputs: string[]) {
   return out;
 }
 
-async function writeAll(path: string, streams: { meta: StreamMeta; batches: RecordBatch[] }[], force = false) {
-  const sink = openRecordSink(path, { force });
+async function writeAll(path: string, streams: { meta: StreamMeta; batches: RecordBatch[] }[], force = false, parquet?: ParquetLayout) {
+  const sink = openRecordSink(path, { force, parquet });
   for (const s of streams) {
     await sink.begin(schemaFor(s.meta), s.meta);
     for (const b of s.batches) await sink.write(b);
@@ -251,6 +254,89 @@ describe('Parquet', () => {
     const bytes = readFileSync(join(d, 'x.parquet'));
     writeFileSync(join(d, 'cut.parquet'), bytes.subarray(0, bytes.byteLength - 30));
     await expectError(collect([join(d, 'cut.parquet')]), 'truncated-input', /cut\.parquet: not a complete Parquet file/);
+  });
+});
+
+describe('Parquet layout and integrity', () => {
+  const rowsOf = async (path: string) => (await collect([path]))[0].rows;
+  const footer = (path: string) => {
+    const b = readFileSync(path);
+    return parquetMetadata(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+
+  it('reads back every page of columns that span many pages, in bounded row groups', async () => {
+    const d = tmp();
+    const m = patchMeta('p7_a');
+    // One batch of 5000 rows: cut into row groups of 1200 rows, pages of about 2 kB.
+    const batch = patchBatch(m, 5000, 0, 40);
+    await writeAll(join(d, 'x.arrows'), [{ meta: m, batches: [batch] }]);
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [batch] }], false, { rowGroupRows: 1200, pageBytes: 2048 });
+    const md = footer(join(d, 'x.parquet'));
+    expect(md.row_groups.map((g) => Number(g.num_rows))).toEqual([1200, 1200, 1200, 1200, 200]);
+    expect(await rowsOf(join(d, 'x.parquet'))).toEqual(await rowsOf(join(d, 'x.arrows')));
+    // The byte bound cuts too: about 240 kB of Arrow data per group here.
+    await writeAll(join(d, 'y.parquet'), [{ meta: m, batches: [batch] }], false, { rowGroupBytes: 80_000 });
+    const groups = footer(join(d, 'y.parquet')).row_groups.length;
+    expect(groups).toBeGreaterThan(2);
+    expect(await rowsOf(join(d, 'y.parquet'))).toHaveLength(5000);
+  });
+
+  it('writes a CRC32 in every page header, and DuckDB still reads the file', async () => {
+    const d = tmp();
+    const m = patchMeta('p8_a');
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 3000, 0, 30)] }], false, { rowGroupRows: 1000, pageBytes: 4096 });
+    const bytes = readFileSync(join(d, 'x.parquet'));
+    const md = footer(join(d, 'x.parquet'));
+    let pages = 0;
+    for (const g of md.row_groups) {
+      for (const c of g.columns) {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const start = Number(c.meta_data!.dictionary_page_offset ?? c.meta_data!.data_page_offset);
+        const reader = { view, offset: start };
+        while (reader.offset < start + Number(c.meta_data!.total_compressed_size)) {
+          const h = parquetHeader(reader);
+          expect(h.crc).toBe(crc32(bytes.subarray(reader.offset, reader.offset + h.compressed_page_size)) | 0);
+          reader.offset += h.compressed_page_size;
+          pages++;
+        }
+      }
+    }
+    expect(pages).toBeGreaterThan(md.row_groups.length * 10);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    const r = await con.runAndReadAll(`SELECT count(*)::INT AS n, sum(x0)::BIGINT AS sx, count(image)::INT AS ni FROM read_parquet('${join(d, 'x.parquet')}')`);
+    expect(r.getRowObjects()[0]).toEqual({ n: 3000, sx: BigInt(512 * ((2999 * 3000) / 2)), ni: 2400 });
+    con.closeSync();
+  });
+
+  it('reads files DuckDB writes with many pages, several row groups and dictionary pages', async () => {
+    const d = tmp();
+    const m = patchMeta('p9_a');
+    await writeAll(join(d, 'src.parquet'), [{ meta: m, batches: [patchBatch(m, 20_000, 0, 20)] }]);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    // DuckDB keeps no key/value metadata of ours unless asked: copy it over.
+    const kv = [...encodeMeta(m)].map(([k, v]) => `'${k}': '${v.replace(/'/g, "''")}'`).join(', ');
+    await con.run(`COPY (SELECT * FROM read_parquet('${join(d, 'src.parquet')}')) TO '${join(d, 'duck.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 6000, KV_METADATA {${kv}})`);
+    con.closeSync();
+    const md = footer(join(d, 'duck.parquet'));
+    expect(md.row_groups.length).toBeGreaterThan(1);
+    expect(md.row_groups[0].columns.some((c) => c.meta_data!.dictionary_page_offset !== undefined)).toBe(true);
+    expect(await rowsOf(join(d, 'duck.parquet'))).toEqual(await rowsOf(join(d, 'src.parquet')));
+  });
+
+  it('names the column when a page is damaged', async () => {
+    const d = tmp();
+    const m = patchMeta('p10_a');
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2000, 0, 50)] }], false, { pageBytes: 8192 });
+    const bytes = readFileSync(join(d, 'x.parquet'));
+    const md = footer(join(d, 'x.parquet'));
+    const image = md.row_groups[0].columns.find((c) => c.meta_data!.path_in_schema[0] === 'image')!;
+    const flipped = Buffer.from(bytes);
+    const at = Number(image.meta_data!.data_page_offset) + 500;
+    for (let i = 0; i < 8; i++) flipped[at + i] ^= 0x5a;
+    writeFileSync(join(d, 'flip.parquet'), flipped);
+    await expectError(collect([join(d, 'flip.parquet')]), 'bad-input', /flip\.parquet: damaged Parquet file: column "image": page checksum mismatch at byte \d+/);
   });
 });
 

@@ -125,8 +125,9 @@ class ParquetSink implements RecordSink {
     readonly name: string,
     private readonly file: AtomicFile,
     private readonly toStdout: boolean,
+    layout: ParquetLayout = {},
   ) {
-    this.pq = new ParquetFileWriter(file.fd);
+    this.pq = new ParquetFileWriter(file.fd, layout);
   }
 
   get rows(): number {
@@ -200,6 +201,14 @@ export interface OutputOptions {
   force?: boolean;
   /** Format; by default Parquet for a *.parquet path, else an Arrow stream. */
   format?: OutputFormat;
+  /** Parquet row-group and page bounds (defaults: ROW_GROUP_ROWS, ROW_GROUP_BYTES, 1 MiB pages). */
+  parquet?: ParquetLayout;
+}
+
+export interface ParquetLayout {
+  rowGroupRows?: number;
+  rowGroupBytes?: number;
+  pageBytes?: number;
 }
 
 export function formatFor(path: string | undefined, format?: OutputFormat): OutputFormat {
@@ -217,12 +226,12 @@ export function openRecordSink(path: string | undefined, opts: OutputOptions = {
     }
     if (format === 'parquet') {
       const tmp = `${process.env.TMPDIR ?? '/tmp'}/slidepipe-out-${process.pid}-${Date.now()}.parquet`;
-      return new ParquetSink(name, new AtomicFile(tmp, true), true);
+      return new ParquetSink(name, new AtomicFile(tmp, true), true, opts.parquet);
     }
     return new ArrowSink(name, process.stdout, null);
   }
   const file = new AtomicFile(path!, Boolean(opts.force));
-  if (format === 'parquet') return new ParquetSink(name, file, false);
+  if (format === 'parquet') return new ParquetSink(name, file, false, opts.parquet);
   const out = createWriteStream('', { fd: file.fd, autoClose: false, highWaterMark: 1 << 20 });
   return new ArrowSink(name, out, file);
 }

@@ -1,7 +1,7 @@
 // Parquet at rest (hyparquet / hyparquet-writer): slidepipe schema metadata is kept as key/value
 // metadata, row groups are written as batches arrive and read one at a time.
 import { closeSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnChunk, type FileMetaData, type RowGroup, type SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter, type ColumnSource } from 'hyparquet-writer';
 import {
   Binary,
@@ -21,8 +21,9 @@ import {
   Utf8,
 } from 'apache-arrow';
 import { decodeMeta, encodeMeta, makeBatch, recordDef, type ColumnValues, type StreamMeta } from '@slidepipe/schema';
-import { inputError, truncatedError } from '@slidepipe/cli';
+import { inputError, SlidepipeError, truncatedError } from '@slidepipe/cli';
 import type { ArrowStream } from './arrow-stream';
+import { addPageChecksums, checkPageChecksums, chunkRange, type PendingOffsetIndex } from './parquet-checksums';
 
 /** A random-access view of a local file for hyparquet, on one file descriptor. */
 export function fileAsyncBuffer(path: string): AsyncBuffer & { close(): void } {
@@ -149,6 +150,51 @@ function toColumn(values: ArrayLike<unknown>, f: Field): ColumnValues {
   return values as ColumnValues;
 }
 
+/**
+ * Rows [rowStart, rowEnd) of one column from its parts (page runs, in any order, possibly
+ * reaching past the range), or an error naming the column when a row is missing or doubled.
+ */
+export function assembleColumn(
+  parts: { start: number; data: ArrayLike<unknown> }[],
+  rowStart: number,
+  rowEnd: number,
+  column: string,
+  source: string,
+): ArrayLike<unknown> {
+  const n = rowEnd - rowStart;
+  const sorted = [...parts].sort((a, b) => a.start - b.start);
+  type Sliceable = ArrayLike<unknown> & { slice(a: number, b: number): ArrayLike<unknown> };
+  const pieces: ArrayLike<unknown>[] = [];
+  let at = rowStart;
+  for (const p of sorted) {
+    const end = p.start + p.data.length;
+    if (end <= at || p.start >= rowEnd) continue;
+    if (p.start > at) break;
+    const from = at - p.start;
+    const to = Math.min(end, rowEnd) - p.start;
+    pieces.push(from === 0 && to === p.data.length ? p.data : (p.data as Sliceable).slice(from, to));
+    at = p.start + to;
+  }
+  if (at !== rowEnd) throw inputError(source, `damaged Parquet file: column "${column}" has rows ${rowStart}..${at - 1} of ${rowStart}..${rowEnd - 1}`);
+  if (pieces.length === 1) return pieces[0];
+  const first = pieces[0] as ArrayLike<unknown> & { constructor: unknown };
+  // Typed only when every part is of the same typed array (a part with nulls is a plain array).
+  if (ArrayBuffer.isView(first) && pieces.every((p) => (p as { constructor: unknown }).constructor === first.constructor)) {
+    const Ctor = first.constructor as new (length: number) => { set(a: ArrayLike<unknown>, off: number): void } & ArrayLike<unknown>;
+    const out = new Ctor(n);
+    let off = 0;
+    for (const piece of pieces) {
+      out.set(piece, off);
+      off += piece.length;
+    }
+    return out;
+  }
+  const out = new Array<unknown>(n);
+  let off = 0;
+  for (const piece of pieces) for (let i = 0; i < piece.length; i++) out[off++] = piece[i];
+  return out;
+}
+
 /** Reads a Parquet file as one record stream, one row group per batch. */
 export async function readParquetStream(path: string, name: string): Promise<ArrowStream> {
   const file = fileAsyncBuffer(path);
@@ -175,32 +221,61 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
     throw inputError(name, (e as Error).message);
   }
   const schema = new Schema(fields, encodeMeta(meta));
+  const declared = Number(metadata.num_rows);
+  const grouped = metadata.row_groups.reduce((n, rg) => n + Number(rg.num_rows), 0);
+  if (declared !== grouped) {
+    file.close();
+    throw inputError(name, `damaged Parquet footer: ${declared} rows declared, ${grouped} in its row groups`);
+  }
   const batches = (async function* () {
     try {
       let rowStart = 0;
       for (const rg of metadata.row_groups) {
         const rowEnd = rowStart + Number(rg.num_rows);
-        const cols: Record<string, ColumnValues> = {};
+        const parts = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
+        const checked = new Set<ColumnChunk>();
+        const check = (bytes: ArrayBuffer, base: number, c: ColumnChunk) => {
+          const problem = checkPageChecksums(new Uint8Array(bytes), base, c);
+          if (problem) throw inputError(name, `damaged Parquet file: ${problem}`);
+          checked.add(c);
+        };
+        // Page checksums are checked on the bytes hyparquet asks for, so nothing is read twice.
+        const checking: AsyncBuffer = {
+          byteLength: file.byteLength,
+          slice(start: number, end?: number) {
+            const bytes = file.slice(start, end) as ArrayBuffer;
+            for (const c of rg.columns) {
+              const [a, b] = chunkRange(c);
+              if (!checked.has(c) && a >= start && b <= start + bytes.byteLength) check(bytes, start, c);
+            }
+            return bytes;
+          },
+        };
         try {
           await parquetRead({
-            file,
+            file: checking,
             metadata,
             rowStart,
             rowEnd,
             utf8: false,
+            // One call per run of pages: a column chunk of several pages comes in several parts.
             onChunk: (chunk) => {
-              const f = fields.find((x) => x.name === chunk.columnName);
-              if (!f) return;
-              // Chunks may cover more rows than asked.
-              const from = rowStart - chunk.rowStart;
-              const data = chunk.columnData as ArrayLike<unknown> & { slice(a: number, b: number): ArrayLike<unknown> };
-              const part = from === 0 && data.length === rowEnd - rowStart ? data : data.slice(from, from + rowEnd - rowStart);
-              cols[f.name] = toColumn(part, f);
+              let list = parts.get(chunk.columnName);
+              if (!list) parts.set(chunk.columnName, (list = []));
+              list.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> });
             },
           });
+          for (const c of rg.columns) {
+            if (checked.has(c)) continue;
+            const [a, b] = chunkRange(c);
+            check(file.slice(a, b) as ArrayBuffer, a, c);
+          }
         } catch (e) {
+          if (e instanceof SlidepipeError) throw e;
           throw truncatedError(name, `cannot read row group at row ${rowStart} (${(e as Error).message})`);
         }
+        const cols: Record<string, ColumnValues> = {};
+        for (const f of fields) cols[f.name] = toColumn(assembleColumn(parts.get(f.name) ?? [], rowStart, rowEnd, f.name, name), f);
         yield makeBatch(schema, cols);
         rowStart = rowEnd;
       }
@@ -213,46 +288,40 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
 
 // ---- writing ------------------------------------------------------------------------------------
 
-/** A hyparquet ByteWriter that spills to a file descriptor instead of growing without bound. */
+/**
+ * A hyparquet ByteWriter on a file descriptor. A row group stays in memory until
+ * `commitGroup` writes it (with page checksums); everything else goes out on `spill`.
+ */
 class FdByteWriter extends ByteWriter {
   constructor(private readonly fd: number) {
     super(8 << 20);
   }
-  // Large values (pages, image bytes) go straight to the file instead of through the buffer.
-  override appendBytes(value: Uint8Array): void {
-    if (value.byteLength < 1 << 20) {
-      super.appendBytes(value);
-      return;
-    }
-    this.spill();
-    let off = 0;
-    while (off < value.byteLength) off += writeSync(this.fd, value, off, value.byteLength - off);
-    this.offset += value.byteLength;
-  }
-  override ensure(size: number): void {
-    if (this.index + size > this.buffer.byteLength) {
-      this.spill();
-      if (size > this.buffer.byteLength) {
-        this.buffer = new ArrayBuffer(Math.max(size, this.buffer.byteLength * 2));
-        this.view = new DataView(this.buffer);
-      }
-    }
-  }
   spill(): void {
-    let off = 0;
-    const bytes = new Uint8Array(this.buffer, 0, this.index);
-    while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off, bytes.byteLength - off);
+    this.writeOut(new Uint8Array(this.buffer, 0, this.index));
     this.index = 0;
   }
-  flush(): void {
-    this.spill();
+  /** Writes the buffered row group with a checksum in every page header. */
+  commitGroup(group: RowGroup, indexes: PendingOffsetIndex[]): void {
+    const base = this.offset - this.index;
+    const bytes = addPageChecksums(new Uint8Array(this.buffer, 0, this.index), base, group, indexes);
+    this.writeOut(bytes);
+    this.index = 0;
+    this.offset = base + bytes.byteLength;
+  }
+  private writeOut(bytes: Uint8Array): void {
+    let off = 0;
+    while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off, bytes.byteLength - off);
   }
   override finish(): void {
     this.spill();
   }
 }
 
-/** Streams record batches into a Parquet file: row groups of about `rowGroupBytes`. */
+/** Row-group bounds: by rows and by bytes of Arrow data, whichever comes first. */
+export const ROW_GROUP_ROWS = 100_000;
+export const ROW_GROUP_BYTES = 16 << 20;
+
+/** Streams record batches into a Parquet file: row groups of at most `rowGroupRows` rows and about `rowGroupBytes`. */
 export class ParquetFileWriter {
   private writer: ParquetWriter | null = null;
   private bytes: FdByteWriter;
@@ -265,7 +334,7 @@ export class ParquetFileWriter {
 
   constructor(
     fd: number,
-    private readonly opts: { rowGroupBytes?: number; rowGroupRows?: number } = {},
+    private readonly opts: { rowGroupBytes?: number; rowGroupRows?: number; pageBytes?: number } = {},
   ) {
     this.bytes = new FdByteWriter(fd);
   }
@@ -285,12 +354,20 @@ export class ParquetFileWriter {
     this.metas.push(meta);
   }
 
+  /** Adds a batch; a batch larger than a row group is cut, so memory stays bounded. */
   write(batch: RecordBatch): void {
-    this.pending.push(batch);
-    this.pendingRows += batch.numRows;
-    this.pendingBytes += batch.data.byteLength;
-    if (this.pendingBytes >= (this.opts.rowGroupBytes ?? 16 << 20) || this.pendingRows >= (this.opts.rowGroupRows ?? 100_000)) {
-      this.flushGroup();
+    const maxRows = this.opts.rowGroupRows ?? ROW_GROUP_ROWS;
+    const maxBytes = this.opts.rowGroupBytes ?? ROW_GROUP_BYTES;
+    const perRow = batch.numRows ? batch.data.byteLength / batch.numRows : 0;
+    let at = 0;
+    while (at < batch.numRows) {
+      const byBytes = perRow > 0 ? Math.floor((maxBytes - this.pendingBytes) / perRow) : Infinity;
+      const take = Math.min(batch.numRows - at, Math.max(1, Math.min(maxRows - this.pendingRows, byBytes)));
+      this.pending.push(at === 0 && take === batch.numRows ? batch : batch.slice(at, at + take));
+      this.pendingRows += take;
+      this.pendingBytes += take * perRow;
+      at += take;
+      if (this.pendingRows >= maxRows || this.pendingBytes >= maxBytes) this.flushGroup();
     }
   }
 
@@ -310,14 +387,19 @@ export class ParquetFileWriter {
         statistics: !isBinary && t.typeId !== Type.FixedSizeList,
       };
     });
-    void this.writer.write({ columnData: columnData as unknown as ColumnSource[], rowGroupSize: n });
+    // What precedes the group (the magic) goes out as it is; the group gets its checksums.
+    this.bytes.spill();
+    const groups = this.writer.row_groups.length;
+    void this.writer.write({ columnData: columnData as unknown as ColumnSource[], rowGroupSize: n, pageSize: this.opts.pageBytes });
+    if (this.writer.row_groups.length !== groups + 1) throw new Error(`expected one row group of ${n} rows`);
+    this.bytes.commitGroup(this.writer.row_groups[groups], this.writer.pendingIndexes as PendingOffsetIndex[]);
     this.rows += n;
     this.pending = [];
     this.pendingRows = 0;
     this.pendingBytes = 0;
   }
 
-  /** Writes the footer with the merged metadata of every stream. */
+/** Writes the footer with the merged metadata of every stream. */
   finish(merged: StreamMeta): void {
     if (!this.writer) throw new Error('no stream was written');
     this.flushGroup();

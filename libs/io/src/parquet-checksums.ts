@@ -1,0 +1,99 @@
+// Page CRC32 checksums (PageHeader.crc in the Parquet format): hyparquet-writer leaves the field
+// empty and hyparquet does not check it, so the writer re-serialises each page header of a row
+// group with its checksum before the bytes reach the file, and the reader checks every page that
+// carries one. The checksum covers the page bytes after the header, as parquet-mr, Arrow C++ and
+// DuckDB compute it.
+import { crc32 } from 'node:zlib';
+import type { ColumnChunk, PageHeader, RowGroup } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { ByteWriter } from 'hyparquet-writer';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+
+/** Page locations of one column chunk, as hyparquet-writer keeps them for the offset index. */
+export interface PendingOffsetIndex {
+  chunk: ColumnChunk;
+  offsetIndex?: { page_locations: { offset: bigint; compressed_page_size: number }[] };
+}
+
+const chunkStart = (c: ColumnChunk) => Number(c.meta_data!.dictionary_page_offset ?? c.meta_data!.data_page_offset);
+
+/**
+ * Rewrites the bytes of one row group (`bytes`, which start at file offset `base`) with a
+ * checksum in every page header, and moves the offsets in its metadata and offset indexes to
+ * match. Returns the new bytes; the caller writes them at `base`.
+ */
+export function addPageChecksums(bytes: Uint8Array, base: number, group: RowGroup, indexes: PendingOffsetIndex[]): Uint8Array {
+  const out = new ByteWriter(bytes.byteLength + group.columns.length * 64);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let written = 0;
+  for (const c of group.columns) {
+    const md = c.meta_data!;
+    const start = chunkStart(c) - base;
+    const end = start + Number(md.total_compressed_size);
+    // Bytes between chunks (none today) are kept as they are.
+    if (start > written) out.appendBytes(bytes.subarray(written, start));
+    const locations = indexes.find((p) => p.chunk === c)?.offsetIndex?.page_locations;
+    const newStart = base + out.offset;
+    const reader = { view, offset: start };
+    while (reader.offset < end) {
+      const oldPage = base + reader.offset;
+      const header: PageHeader = parquetHeader(reader);
+      const payload = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+      reader.offset += header.compressed_page_size;
+      const newPage = base + out.offset;
+      if (header.type !== 'DICTIONARY_PAGE' && BigInt(oldPage) === md.data_page_offset) md.data_page_offset = BigInt(newPage);
+      writePageHeader(out, { ...header, crc: crc32(payload) | 0 });
+      out.appendBytes(payload);
+      const loc = locations?.find((l) => l.offset === BigInt(oldPage));
+      if (loc) {
+        loc.offset = BigInt(newPage);
+        loc.compressed_page_size = base + out.offset - newPage;
+      }
+    }
+    if (md.dictionary_page_offset !== undefined) md.dictionary_page_offset = BigInt(newStart);
+    md.total_compressed_size = BigInt(base + out.offset - newStart);
+    c.file_offset = BigInt(newStart);
+    written = end;
+  }
+  if (written < bytes.byteLength) out.appendBytes(bytes.subarray(written));
+  group.total_compressed_size = BigInt(out.offset);
+  return out.getBytes();
+}
+
+/**
+ * Checks the checksum of every page of a column chunk that carries one (files of other writers
+ * may have none). `bytes` hold the chunk and start at file offset `base`. Returns the problem,
+ * or null when the chunk is sound.
+ */
+export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: ColumnChunk): string | null {
+  const md = chunk.meta_data!;
+  const start = chunkStart(chunk) - base;
+  const end = start + Number(md.total_compressed_size);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = { view, offset: start };
+  const column = md.path_in_schema.join('.');
+  while (reader.offset < end) {
+    const at = base + reader.offset;
+    let header: PageHeader;
+    try {
+      header = parquetHeader(reader);
+    } catch (e) {
+      return `column "${column}": unreadable page header at byte ${at} (${(e as Error).message})`;
+    }
+    if (header.compressed_page_size < 0 || reader.offset + header.compressed_page_size > end) {
+      return `column "${column}": page at byte ${at} runs past its column chunk`;
+    }
+    if (header.crc !== undefined) {
+      const got = crc32(bytes.subarray(reader.offset, reader.offset + header.compressed_page_size)) | 0;
+      if (got !== header.crc) return `column "${column}": page checksum mismatch at byte ${at}`;
+    }
+    reader.offset += header.compressed_page_size;
+  }
+  return null;
+}
+
+/** The byte range [start, end) of a column chunk in the file. */
+export function chunkRange(chunk: ColumnChunk): [number, number] {
+  const start = chunkStart(chunk);
+  return [start, start + Number(chunk.meta_data!.total_compressed_size)];
+}
