@@ -124,8 +124,25 @@ describe('wsi-boxes', () => {
     }
   });
 
+  it('writes nothing outside the output folder, whatever slide id a stream carries', async () => {
+    const d = tmp();
+    const escaped = simulateSlide({ slideId: '../../escaped', seed: 7, noise: NOISE_LEVELS.low, stride0: 512 });
+    // Written without the readers' checks, as a stream from elsewhere could be.
+    await writeSimFiles(d, [escaped], 'hostile.arrows');
+    sh('mkdir -p out/geo out/heat', { cwd: d });
+    const boxes = sh("wsi-boxes hostile.arrows -n 1 --geojson 'out/geo/{slide}.geojson' > /dev/null", { cwd: d });
+    expect(boxes.status).toBe(65);
+    expect(boxes.stderr).toMatch(/^wsi-boxes: hostile\.arrows: slide id "\.\.\/\.\.\/escaped" contains a path separator\n$/);
+    const heat = sh("wsi-heatmap hostile.arrows -o 'out/heat/{slide}.png'", { cwd: d });
+    expect(heat.status).toBe(65);
+    expect(heat.stderr).toMatch(/slide id "\.\.\/\.\.\/escaped" contains a path separator/);
+    expect(sh('find . -type f | sort', { cwd: d }).stdout.toString().trim().split('\n')).toEqual(['./hostile.arrows', './train.csv', './validation.csv']);
+    expect(readdirSync(join(d, '..')).filter((f) => f.startsWith('escaped'))).toEqual([]);
+  });
+
   it('fails with one line naming the problem', () => {
     const cases: [string, number, RegExp][] = [
+      ['wsi-boxes scores.arrows -n 100000000 > /dev/null', 64, /^wsi-boxes: --count: at most 10000 boxes per slide, got 100000000/],
       ['wsi-boxes train.csv -n 1 > /dev/null', 65, /^wsi-boxes: train\.csv: not an Arrow stream or a Parquet file/],
       ['wsi-boxes scores.arrows -n 1 --counts validation.csv > /dev/null', 64, /^wsi-boxes: --count\/--counts: give one of them, not both/],
       ['wsi-boxes scores.arrows -m kmeans > /dev/null', 64, /^wsi-boxes: --method: expected one of components, merge, dbscan, random, got "kmeans"/],

@@ -84,6 +84,12 @@ describe('wsi-cat', () => {
         // On SIGTERM the writer removes its temporary file itself and exits 143.
         expect(how).toBe(143);
         expect(readdirSync(d).filter((f) => f.includes('SIGTERM'))).toEqual([]);
+      } else {
+        // SIGKILL (Slurm pre-emption) leaves it: the next run writing that output removes it.
+        expect(readdirSync(d).filter((f) => f.startsWith('.out-SIGKILL'))).toHaveLength(1);
+        const again = sh(`${makePatches(10, 10)} | wsi-cat -o out-SIGKILL.parquet`, { cwd: d });
+        expect(again.status, again.stderr).toBe(0);
+        expect(readdirSync(d).filter((f) => f.includes('SIGKILL'))).toEqual(['out-SIGKILL.parquet']);
       }
     }
   });

@@ -439,6 +439,11 @@ describe('wsi-tile refusals', () => {
     fails(`wsi-tile ${SVS} --min-tissue 2`, 64, /--min-tissue: expected a number in 0..1, got "2"/);
     fails(`wsi-tile ${SVS} --mpp 0.5 --magnification 20`, 64, /cannot be used with/);
     fails(`wsi-tile ${SVS} --mpp 0.1 > /dev/null`, 64, /--mpp 0.1: finer than the slide's level 0/);
+    fails(`wsi-tile ${SVS} --mpp 1000 -o big.parquet`, 64, /--mpp 1000: a 256 px patch covers 513026 px of level 0, more than the slide \(2220 x 2967 px/);
+    fails(`wsi-tile ${SVS} --mpp 1000 --tissue none --min-tissue 0 -o big.parquet`, 64, /more than the slide/);
+    fails(`wsi-tile ${SVS} --slide-id ../../escaped -o esc.parquet`, 65, /^wsi-tile: --slide-id: slide id "\.\.\/\.\.\/escaped" contains a path separator/);
+    fails('wsi-tile - -o stdin.parquet', 64, /^wsi-tile: <slide>: a slide is read from a file, not from stdin/);
+    expect(readdirSync(dir).filter((f) => /big|esc|stdin/.test(f))).toEqual([]);
     writeFileSync(join(dir, 'exists.parquet'), '');
     fails(`wsi-tile ${SVS} -o exists.parquet`, 73, /exists\.parquet: output exists \(use --force/);
   });

@@ -1,13 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { runTool, usageError } from '@slidepipe/cli';
+import { inputError, runTool, usageError } from '@slidepipe/cli';
 import { readDigilutValidationCsv } from '@slidepipe/geometry';
-import { checkOutput, openRecordSink, readRecords, type RecordSink } from '@slidepipe/io';
+import { checkOutput, openRecordSink, readRecords, slideOutputPath, type RecordSink } from '@slidepipe/io';
 import { makeBatch, schemaFor, type BoxRecord } from '@slidepipe/schema';
 import { Option } from 'commander';
 import { boxSlides, FILL_FACTORS, NEUTRAL_BOX, type CountPlan, type Fill, type SlideResult } from './boxes';
 import { DEFAULT_METHOD, methodFromRecipe, methodsHelp } from './methods/registry';
-import { geojsonPath, parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS, writeTextFile } from './outputs';
+import { parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS, writeTextFile } from './outputs';
 import { DEFAULT_REFINE } from './refine';
+
+/** A bound checked before any work: DigiLut slides hold a handful of lesions. */
+const MAX_BOXES_PER_SLIDE = 10_000;
 
 interface Opts {
   method: string;
@@ -102,10 +105,13 @@ those files are written.`,
     if (opts.count !== undefined) {
       const n = Number(opts.count);
       if (!Number.isInteger(n) || n < 0) throw usageError('--count', `expected a non-negative integer, got ${JSON.stringify(opts.count)}`);
+      if (n > MAX_BOXES_PER_SLIDE) throw usageError('--count', `at most ${MAX_BOXES_PER_SLIDE} boxes per slide, got ${n}`);
       count = { kind: 'fixed', n };
     } else if (opts.counts !== undefined) {
       if (!existsSync(opts.counts)) throw usageError('--counts', `no such file: ${opts.counts}`);
       count = { kind: 'list', slides: readDigilutValidationCsv(readFileSync(opts.counts, 'utf8'), opts.counts) };
+      const most = [...count.slides.values()].reduce((m, s) => (s.trustiiIds.length > m.trustiiIds.length ? s : m), { trustiiIds: [] as string[], slideId: '' });
+      if (most.trustiiIds.length > MAX_BOXES_PER_SLIDE) throw inputError(opts.counts, `slide ${most.slideId} lists ${most.trustiiIds.length} boxes, more than ${MAX_BOXES_PER_SLIDE}`);
     }
     const refine = opts.refine ? { ...DEFAULT_REFINE, level: unitInterval('--refine-level', opts.refineLevel) } : null;
     const columns = opts.columns ? parseColumns(opts.columns) : [...SUBMISSION_COLUMNS];
@@ -143,7 +149,7 @@ those files are written.`,
         if (opts.geojson) {
           const text = `${JSON.stringify(qupathGeoJson(r, contours))}\n`;
           // One file for one slide: written at the end, so a second slide fails before any file appears.
-          if (opts.geojson.includes('{slide}')) writeTextFile(geojsonPath(opts.geojson, r.slide.slide_id), text, ctx.force);
+          if (opts.geojson.includes('{slide}')) writeTextFile(slideOutputPath(opts.geojson, r.slide.slide_id), text, ctx.force);
           else if (slides > 1) throw usageError('--geojson', 'several slides: put {slide} in the path');
           else singleGeoJson = text;
         }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '@placemarkio/check-geojson';
 import type { BoxRecord } from '@slidepipe/schema';
 import type { SlideResult } from './boxes';
-import { geojsonPath, parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS } from './outputs';
+import { parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS } from './outputs';
 import { gridFromPicture } from './test-grid';
 
 const box = (rank: number, x1: number, y1: number, x2: number, y2: number, extra: Partial<BoxRecord> = {}): BoxRecord => ({
@@ -61,9 +61,5 @@ describe('QuPath GeoJSON', () => {
     const ys = rings[0][0].map((p) => p[1]);
     expect([Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)]).toEqual([0, 1024, 0, 1024]);
     expect(contour.properties).toMatchObject({ classification: { name: 'Heat map >= 0.5' }, measurements: { level: 0.5, patches: 3 } });
-  });
-
-  it('names one file per slide from a template', () => {
-    expect(geojsonPath('out/{slide}.geojson', 'a_a')).toBe('out/a_a.geojson');
   });
 });

@@ -105,10 +105,6 @@ export function qupathGeoJson(r: SlideResult, contourLevels: readonly number[]):
   return { type: 'FeatureCollection', features };
 }
 
-/** The GeoJSON path of a slide: `{slide}` in the template is the slide id. */
-export function geojsonPath(template: string, slideId: string): string {
-  return template.replaceAll('{slide}', slideId);
-}
 
 export function writeTextFile(path: string, text: string, force: boolean): void {
   const f = new AtomicFile(path, force);

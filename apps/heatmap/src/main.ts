@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import { loadTruth } from '@slidepipe/geometry';
 import { runTool, usageError } from '@slidepipe/cli';
-import { AtomicFile, checkOutput, readRecords, type RecordStream } from '@slidepipe/io';
+import { AtomicFile, checkOutput, readRecords, slideOutputPath, type RecordStream } from '@slidepipe/io';
 import type { SlideFacts } from '@slidepipe/schema';
 import { blankCanvas, canvasSize, drawPicture, type PredictedBox } from './heatmap';
 import { composePng, findSlide, LEGEND_PX, slideBackground } from './render';
@@ -147,7 +147,7 @@ where they coincide; neutral (padded) boxes are not drawn.`,
       const png = await composePng(pic, preds, { slideId: s.id, width0, height0, truth: trueBoxes.length, predicted: preds.length, patches: s.scores.n });
       const done = `${width} x ${height + LEGEND_PX} px, ${preds.length} predicted and ${trueBoxes.length} true box(es)`;
       // One file for one slide: written at the end, so a second slide fails before any file appears.
-      if (opts.output.includes('{slide}')) writePng(opts.output.replaceAll('{slide}', s.id), png, ctx.force, done);
+      if (opts.output.includes('{slide}')) writePng(slideOutputPath(opts.output, s.id), png, ctx.force, done);
       else single = { png, done };
     }
     if (single) writePng(opts.output, single.png, ctx.force, single.done);

@@ -1,10 +1,10 @@
 import { writeSync } from 'node:fs';
 import { Option } from 'commander';
-import { expectParam, runTool, usageError } from '@slidepipe/cli';
+import { expectParam, inputError, runTool, usageError } from '@slidepipe/cli';
 import { AtomicFile, checkOutput, isStdio, openRecordSink } from '@slidepipe/io';
 import { setJpegMaxInFlight } from '@slidepipe/jpeg';
 import { Slide } from '@slidepipe/openslide';
-import { schemaFor } from '@slidepipe/schema';
+import { schemaFor, slideIdProblem } from '@slidepipe/schema';
 import { parseDetectorSpec } from '@slidepipe/tissue';
 import { patientIdFromSlideId, slideIdFromPath } from './ids';
 import { gridPng, maskToPng } from './picture';
@@ -112,6 +112,7 @@ void runTool<Opts>({
   },
   async run(ctx, [slidePath], opts) {
     // Everything that can be refused is refused before the slide is read.
+    if (slidePath === '-') throw usageError('<slide>', 'a slide is read from a file, not from stdin (OpenSlide needs random access)');
     let tissue: TileOptions['tissue'];
     try {
       tissue = parseDetectorSpec(opts.tissue);
@@ -133,6 +134,8 @@ void runTool<Opts>({
       reader: opts.reader,
     };
     const slideId = opts.slideId ?? slideIdFromPath(slidePath);
+    const idProblem = slideIdProblem(slideId);
+    if (idProblem) throw inputError(opts.slideId !== undefined ? '--slide-id' : slidePath, idProblem);
     const ids = { slideId, patientId: opts.patientId ?? patientIdFromSlideId(slideId) };
 
     setJpegMaxInFlight(ctx.threads);

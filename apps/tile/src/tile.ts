@@ -94,6 +94,13 @@ export async function planTiling(slide: Slide, options: TileOptions, signal?: Ab
   }
   const detector = getDetector(options.tissue.name, options.tissue.params);
   const { width: width0, height: height0 } = slide.dimensions;
+  if (plan.extent0Px > Math.min(width0, height0)) {
+    const flag = 'mpp' in options.resolution ? `--mpp ${mpp}` : `--magnification ${(options.resolution as { magnification: number }).magnification}`;
+    throw usageError(
+      flag,
+      `a ${options.tilePx} px patch covers ${Math.round(plan.extent0Px)} px of level 0, more than the slide (${width0} x ${height0} px at ${slide.mpp!.x.toPrecision(4)} µm/px)`,
+    );
+  }
   const grid = makeGrid(width0, height0, plan.extent0Px, options.tilePx, options.stridePx);
   const detect = detector.name !== 'none';
   let picture: LowResImage | null = null;

@@ -1,6 +1,7 @@
 // Files are written under a temporary name beside the target and renamed on success, so a killed
 // run never leaves a file that looks complete. Temporary files are removed when the process exits.
-import { closeSync, existsSync, openSync, renameSync, unlinkSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, renameSync, unlinkSync, fsyncSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SlidepipeError } from '@slidepipe/cli';
 
@@ -28,6 +29,47 @@ export function checkOutput(path: string, force: boolean): void {
   }
 }
 
+// The host is part of the name: on a shared file system only this host can tell a dead pid.
+const HOST = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+const tempPrefix = (path: string) => `.${basename(path)}.tmp-${HOST}-`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files of `path` left by runs on this host that were killed (SIGKILL,
+ * pre-emption) before they could clean up. Returns their names.
+ */
+export function removeStaleTemps(path: string): string[] {
+  const dir = dirname(path);
+  const prefix = tempPrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // another run removed it first
+    }
+  }
+  return removed;
+}
+
 export class AtomicFile {
   readonly path: string;
   readonly tempPath: string;
@@ -37,7 +79,8 @@ export class AtomicFile {
   constructor(path: string, force: boolean) {
     checkOutput(path, force);
     this.path = path;
-    this.tempPath = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    removeStaleTemps(path);
+    this.tempPath = join(dirname(path), `${tempPrefix(path)}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     hookExit();
     try {
       this.fd = openSync(this.tempPath, 'wx');

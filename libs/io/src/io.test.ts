@@ -11,6 +11,7 @@ import { SlidepipeError } from '@slidepipe/cli';
 import { ByteQueue, readArrowStreams } from './arrow-stream';
 import { readRecords } from './input';
 import { openRecordSink, type ParquetLayout } from './output';
+import { slideOutputPath } from './paths';
 import { parquetMetadata } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 
@@ -337,6 +338,38 @@ describe('Parquet layout and integrity', () => {
     for (let i = 0; i < 8; i++) flipped[at + i] ^= 0x5a;
     writeFileSync(join(d, 'flip.parquet'), flipped);
     await expectError(collect([join(d, 'flip.parquet')]), 'bad-input', /flip\.parquet: damaged Parquet file: column "image": page checksum mismatch at byte \d+/);
+  });
+});
+
+describe('slide output paths', () => {
+  it('fills {slide} in, and refuses ids or results that leave the template\'s folder', () => {
+    expect(slideOutputPath('out/{slide}.geojson', 'a_a')).toBe('out/a_a.geojson');
+    expect(slideOutputPath('out/{slide}/heat-{slide}.png', 'b.1')).toBe('out/b.1/heat-b.1.png');
+    const refuse = (template: string, id: string, pattern: RegExp) => {
+      let err: unknown;
+      try {
+        slideOutputPath(template, id);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(SlidepipeError);
+      expect((err as SlidepipeError).exitCode).toBe(65);
+      expect((err as Error).message).toMatch(pattern);
+    };
+    refuse('out/geo/{slide}.geojson', '../../escaped', /out\/geo\/\{slide\}\.geojson: slide id "\.\.\/\.\.\/escaped" contains a path separator/);
+    refuse('out/{slide}', '..', /slide id "\.\." names a folder/);
+    refuse('out/{slide}.png', 'a\nb', /contains a control character/);
+    refuse('out/{slide}.png', '', /empty slide id/);
+    refuse('out/x{slide}', 'a\\b', /path separator/);
+  });
+
+  it('refuses a stream whose metadata names an unusable slide id', async () => {
+    const d = tmp();
+    const m = patchMeta('p1_a');
+    const bad = { ...m, slide: { ...m.slide!, slide_id: '../../escaped' } };
+    const bytes = await arrowBytes(bad, [makeBatch(schemaFor(bad), { slide_id: [], x0: new Int32Array(0), y0: new Int32Array(0), w0: new Int32Array(0), h0: new Int32Array(0), col: new Int32Array(0), row: new Int32Array(0), mpp: new Float32Array(0), tissue: new Float32Array(0), image: [] })]);
+    writeFileSync(join(d, 'bad.arrows'), bytes);
+    await expectError(collect([join(d, 'bad.arrows')]), 'bad-input', /bad\.arrows: slide id "\.\.\/\.\.\/escaped" contains a path separator/);
   });
 });
 

@@ -43,6 +43,29 @@ export class MetadataError extends Error {
   override name = 'MetadataError';
 }
 
+/**
+ * What makes `id` unusable as a slide id, or null. Slide ids become file names (`{slide}` in
+ * output paths, one Parquet file per slide), so they may not name another folder: no path
+ * separator, not "." or "..", no control character, not empty, at most 255 bytes.
+ */
+export function slideIdProblem(id: unknown): string | null {
+  if (typeof id !== 'string') return `slide id ${JSON.stringify(id)} is not a string`;
+  if (id === '') return 'empty slide id';
+  const shown = JSON.stringify(id);
+  if (/[/\\]/.test(id)) return `slide id ${shown} contains a path separator`;
+  if (id === '.' || id === '..') return `slide id ${shown} names a folder`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(id)) return `slide id ${shown} contains a control character`;
+  if (Buffer.byteLength(id) > 255) return `slide id ${shown.slice(0, 40)}... is longer than 255 bytes`;
+  return null;
+}
+
+/** Throws MetadataError when `id` cannot be a slide id. */
+export function assertSlideId(id: unknown): asserts id is string {
+  const problem = slideIdProblem(id);
+  if (problem) throw new MetadataError(problem);
+}
+
 export function encodeMeta(meta: StreamMeta): Map<string, string> {
   const m = new Map<string, string>();
   m.set(META_RECORD, meta.record);
@@ -84,6 +107,15 @@ export function decodeMeta(map: Map<string, string>): StreamMeta {
   const facts = (parseJson(map, META_FACTS) ?? {}) as Record<string, unknown>;
   const provenance = (parseJson(map, META_PROVENANCE) ?? []) as ProvenanceEntry[];
   if (!Array.isArray(provenance)) throw new MetadataError(`metadata "${META_PROVENANCE}" is not a list`);
+  if (slide !== null) {
+    if (typeof slide !== 'object') throw new MetadataError(`metadata "${META_SLIDE}" is not an object`);
+    assertSlideId(slide.slide_id);
+  }
+  const listed = facts.slides;
+  if (listed !== undefined) {
+    if (!Array.isArray(listed)) throw new MetadataError('metadata facts.slides is not a list');
+    for (const f of listed) assertSlideId((f as SlideFacts | null)?.slide_id);
+  }
   return { record: def.name, version, slide, facts, provenance };
 }
 
