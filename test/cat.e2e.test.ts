@@ -47,6 +47,7 @@ describe('wsi-cat', () => {
       ['wsi-cat < /dev/null > /dev/null', 65, /^wsi-cat: <stdin>: empty input/],
       ['wsi-cat text.arrows > /dev/null', 65, /^wsi-cat: text\.arrows: not an Arrow stream or a Parquet file/],
       ['wsi-cat missing.arrows > /dev/null', 66, /^wsi-cat: missing\.arrows: no such file/],
+      ['wsi-cat ok.arrows ./ok.arrows > /dev/null', 64, /^wsi-cat: \.\/ok\.arrows: given twice \(also as ok\.arrows\): its records would be read twice/],
     ];
     for (const [cmd, status, pattern] of cases) {
       const r = sh(cmd, { cwd: d });

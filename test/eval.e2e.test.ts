@@ -77,6 +77,8 @@ describe('wsi-eval', () => {
     writeFileSync(join(dir, 'sub-noname.csv'), `trustii_id,x1,x2,y1,y2\n${sub.slice(1, 5).map((l) => l.split(',').filter((_, i) => i !== 1).join(',')).join('\n')}\n`);
     writeFileSync(join(dir, 'sub-bad.csv'), `${sub.slice(0, 2).join('\n')}\n2,twice_a.tif,0,ten,0,100\n`);
     writeFileSync(join(dir, 'notes.txt'), 'just some notes\n');
+    writeFileSync(join(dir, 'negative.csv'), 'filename,x1,x2,y1,y2,max_x,max_y\nhit_a.tif,-5,100,0,100,10000,10000\n');
+    writeFileSync(join(dir, 'other.csv'), 'filename,x1,x2,y1,y2,max_x,max_y\nzzz_a.tif,0,100,0,100,10000,10000\n');
     writeFileSync(
       join(dir, 'truth.csv'),
       ['filename,x1,x2,y1,y2,max_x,max_y', 'hit_a.tif,0,100,0,100,10000,10000', 'twice_a.tif,0,100,0,100,10000,10000', 'edge_a.tif,0,100,0,100,10000,10000', 'empty_a.tif,0,100,0,100,10000,10000', 'unseen_a.tif,0,100,0,100,10000,10000', ''].join('\n'),
@@ -140,6 +142,16 @@ describe('wsi-eval', () => {
     expect(jsonl(d.stdout.toString()).find((r) => r.slide_id === 'extra_a')).toMatchObject({ n_pred: 0 });
   });
 
+  it('leaves bad truth boxes out under --bad-boxes drop, and warns when the truth names no predicted slide', () => {
+    const drop = sh('wsi-eval boxes.arrows --truth negative.csv --bad-boxes drop | wsi-cat --jsonl', { cwd: dir });
+    expect(drop.status, drop.stderr).toBe(0);
+    expect(drop.stderr).toMatch(/1 truth row\(s\) or feature\(s\) left out \(--bad-boxes drop\), first: negative\.csv:2: outside the slide: negative corner/);
+    const other = sh('wsi-eval boxes.arrows --truth other.csv -q | wsi-cat --count', { cwd: dir });
+    expect(other.status).toBe(0);
+    const loud = sh('wsi-eval boxes.arrows --truth other.csv > /dev/null', { cwd: dir });
+    expect(loud.stderr).toMatch(/warning: the truth \(other\.csv\) names none of the 6 predicted slide\(s\), so every one is scored lesion-free: check that slide ids match \(first predicted: hit_a, first in the truth: zzz_a\)/);
+  });
+
   it('fails with one line naming the problem', () => {
     const cases: [string, number, RegExp][] = [
       ['wsi-eval boxes.arrows > /dev/null', 64, /^wsi-eval: .*--truth/],
@@ -151,6 +163,7 @@ describe('wsi-eval', () => {
       ['wsi-eval sub-bad.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: sub-bad\.csv:3: x2 is not a number \("ten"\)/],
       ['wsi-eval sub.csv --validation validation-short.csv --truth truth.csv > /dev/null', 65, /^wsi-eval: sub\.csv:4: trustii_id 3 is not in the validation list/],
       ['wsi-eval boxes.arrows --validation validation.csv --truth truth.csv > /dev/null', 64, /^wsi-eval: --validation: goes with a submission CSV input/],
+      ['wsi-eval boxes.arrows --truth negative.csv > /dev/null', 65, /^wsi-eval: negative\.csv:2: outside the slide: negative corner \(x1=-5, x2=100, y1=0, y2=100\): bad annotation/],
       ['wsi-eval boxes.arrows --truth truth.csv --matching greedy > /dev/null', 64, /greedy/],
     ];
     for (const [cmd, status, pattern] of cases) {

@@ -1,5 +1,5 @@
 // wsi-split through the built tool: a DigiLut-shaped cohort folder, the split table, the report.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sh, tmp } from './helpers';
@@ -115,6 +115,24 @@ describe('wsi-split', () => {
     const many = sh('wsi-split --boxes train.csv --test-fraction 0 --folds 40 > /dev/null', { cwd: d });
     expect(many.status).toBe(64);
     expect(many.stderr).toMatch(/--folds: 40 folds need at least 40 train patients, there are 27/);
+  });
+
+  it('stops at a malformed box row as wsi-label does, or leaves it out under --bad-boxes drop', () => {
+    const d = cohort();
+    writeFileSync(join(d, 'bad.csv'), 'filename,x1,x2,y1,y2,max_x,max_y\nP10_a.tif,10,90,10,90,5000,9000\nP11_a.tif,500,400,10,90,5000,9000\n');
+    const fail = sh('wsi-split --boxes bad.csv --test-fraction 0 --folds 2 -o s.parquet', { cwd: d });
+    expect(fail.status).toBe(65);
+    expect(fail.stderr).toBe('wsi-split: bad.csv:3: x1 > x2 (x1=500, x2=400): bad annotation of slide P11_a (--bad-boxes drop leaves it out)\n');
+    expect(existsSync(join(d, 's.parquet'))).toBe(false);
+    const label = sh('wsi-label --boxes bad.csv --check > /dev/null', { cwd: d });
+    expect(label.status).toBe(65);
+    const drop = sh('wsi-split --boxes bad.csv --test-fraction 0 --folds 2 --bad-boxes drop -o s.parquet', { cwd: d });
+    expect(drop.status, drop.stderr).toBe(0);
+    expect(drop.stderr).toMatch(/bad\.csv:3: x1 > x2 \(x1=500, x2=400\): slide P11_a: not counted/);
+    writeFileSync(join(d, 'header.csv'), 'filename,x1,x2,y1,y2,max_x,max_y\n');
+    const empty = sh('wsi-split --slides slides --boxes header.csv --folds 2 > /dev/null', { cwd: d });
+    expect(empty.status).toBe(65);
+    expect(empty.stderr).toBe('wsi-split: header.csv: has a header but no annotation rows: no slide is known to have a lesion\n');
   });
 
   it('writes split records that wsi-cat reads back with their provenance', () => {

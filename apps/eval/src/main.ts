@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Option } from 'commander';
-import { loadTruth, digilutCsvKind, readDigilutSubmissionCsv, readDigilutValidationCsv, type ListedSlide } from '@slidepipe/geometry';
+import { BAD_BOX_POLICIES, loadTruth, digilutCsvKind, type BadBoxPolicy, readDigilutSubmissionCsv, readDigilutValidationCsv, type ListedSlide } from '@slidepipe/geometry';
 import { inputError, runTool, SlidepipeError, usageError } from '@slidepipe/cli';
 import { openRecordSink, readRecords } from '@slidepipe/io';
 import type { BoxMatching } from '@slidepipe/metrics';
@@ -15,6 +15,7 @@ interface Opts {
   matching: BoxMatching;
   includeUnpredicted?: boolean;
   validation?: string;
+  badBoxes: BadBoxPolicy;
 }
 
 /** A DigiLut submission CSV among the inputs, told from record files by its first line. */
@@ -66,6 +67,11 @@ void runTool<Opts>({
         (v: string, prev: string[] = []) => [...prev, v],
       )
       .option('--truth-class <names>', 'GeoJSON: only features of these comma-separated classifications')
+      .addOption(
+        new Option('--bad-boxes <policy>', 'truth boxes with x1 > x2, zero size, a negative corner, past max_x/max_y, duplicated, or non-polygon features: fail (stop, naming the first) or drop (leave them out, reported)')
+          .choices(BAD_BOX_POLICIES as string[])
+          .default('fail'),
+      )
       .option('--giou <t>', 'a prediction is a hit when its GIoU with a truth box is above this', '0.5')
       .option('--beta <b>', 'F-beta weight of recall (DigiLut: 2)', '2')
       .addOption(new Option('--matching <how>', 'one-to-one: each truth box confirms one prediction (optimal assignment); any: a truth box may confirm several').choices(['one-to-one', 'any']).default('one-to-one'))
@@ -100,8 +106,8 @@ Records (eval, one stream) go to stdout, or -o; when stdout is a terminal only t
     if (!(beta > 0 && Number.isFinite(beta))) throw usageError('--beta', `expected a positive number, got ${JSON.stringify(opts.beta)}`);
     const eopts: EvalOptions = { threshold, beta, matching: opts.matching, includeUnpredicted: Boolean(opts.includeUnpredicted) };
     const classNames = opts.truthClass?.split(',').map((s) => s.trim()).filter(Boolean);
-    const truth = loadTruth(opts.truth, { classNames });
-    if (truth.skipped.length) ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out, first: ${truth.skipped[0]}`);
+    const truth = loadTruth(opts.truth, { classNames, badBoxes: opts.badBoxes });
+    if (truth.skipped.length) ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out (--bad-boxes drop), first: ${truth.skipped[0]}`);
     const sink = ctx.output || !process.stdout.isTTY ? openRecordSink(ctx.output, { force: ctx.force }) : null;
     try {
       const csvs = inputs.filter(isSubmission);
@@ -116,6 +122,9 @@ Records (eval, one stream) go to stdout, or -o; when stdout is a terminal only t
         for (const [slide, boxes] of sub.bySlide) pred.bySlide.set(slide, [...(pred.bySlide.get(slide) ?? []), ...boxes]);
       }
       const result = evaluate(pred.bySlide, truth.bySlide, eopts);
+      if (truth.bySlide.size && pred.bySlide.size && ![...pred.bySlide.keys()].some((id) => truth.bySlide.has(id))) {
+        ctx.log.warn(`the truth (${opts.truth.join(', ')}) names none of the ${pred.bySlide.size} predicted slide(s), so every one is scored lesion-free: check that slide ids match (first predicted: ${[...pred.bySlide.keys()][0]}, first in the truth: ${[...truth.bySlide.keys()][0]})`);
+      }
       if (result.unpredicted.length) {
         ctx.log.info(`${result.unpredicted.length} truth slide(s) not in the input left out (--include-unpredicted counts them): ${result.unpredicted.slice(0, 5).join(', ')}${result.unpredicted.length > 5 ? ', ...' : ''}`);
       }

@@ -1,5 +1,6 @@
+import { Option } from 'commander';
 import { writeSync } from 'node:fs';
-import { loadTruth } from '@slidepipe/geometry';
+import { BAD_BOX_POLICIES, loadTruth, type BadBoxPolicy } from '@slidepipe/geometry';
 import { runTool, usageError } from '@slidepipe/cli';
 import { AtomicFile, checkOutput, readRecords, slideOutputPath, type RecordStream } from '@slidepipe/io';
 import type { SlideFacts } from '@slidepipe/schema';
@@ -11,6 +12,7 @@ interface Opts {
   boxes: string[];
   truth: string[];
   truthClass?: string;
+  badBoxes: BadBoxPolicy;
   slide?: string;
   slides?: string;
   widthPx: string;
@@ -95,6 +97,7 @@ void runTool<Opts>({
       .option('--boxes <file>', 'predicted boxes (box records; repeat for several files)', collect, [])
       .option('--truth <file>', 'true boxes: DigiLut box CSV or QuPath GeoJSON (repeatable)', collect, [])
       .option('--truth-class <names>', 'GeoJSON: only features of these comma-separated classifications')
+      .addOption(new Option('--bad-boxes <policy>', 'bad truth boxes (as wsi-eval): fail or drop').choices(BAD_BOX_POLICIES as string[]).default('fail'))
       .option('--slide <path>', 'the slide file for the background (one slide)')
       .option('--slides <dir>', 'folder holding <slide_id>.<ext> slide files')
       .option('--width-px <n>', 'picture width in pixels (height follows the slide)', '1200')
@@ -115,7 +118,7 @@ where they coincide; neutral (padded) boxes are not drawn.`,
     const opacity = Number(opts.opacity);
     if (!(opacity >= 0 && opacity <= 1)) throw usageError('--opacity', `expected a number in [0, 1], got ${JSON.stringify(opts.opacity)}`);
     if (!opts.output.includes('{slide}')) checkOutput(opts.output, ctx.force);
-    const truth = opts.truth.length ? loadTruth(opts.truth, { classNames: opts.truthClass?.split(',').map((s) => s.trim()) }) : null;
+    const truth = opts.truth.length ? loadTruth(opts.truth, { classNames: opts.truthClass?.split(',').map((s) => s.trim()), badBoxes: opts.badBoxes }) : null;
     if (truth?.skipped.length) ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out, first: ${truth.skipped[0]}`);
     const predicted = opts.boxes.length ? await readPredicted(opts.boxes) : new Map<string, PredictedBox[]>();
     let count = 0;

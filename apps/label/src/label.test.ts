@@ -1,9 +1,8 @@
 import { Field, type RecordBatch, type Schema, Utf8 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { parseLabelRule } from '@slidepipe/geometry';
+import { parseLabelRule, readBoxFile, type BoxFile } from '@slidepipe/geometry';
 import { makeBatch, schemaFor, validateSchema, type StreamMeta } from '@slidepipe/schema';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
-import { readBoxFile, type BoxFile } from './annotations';
 import { labelStreams, type LabelOptions } from './label';
 
 const STEP = 512; // DigiLut: 256 px patches at half resolution = 512 level-0 px footprint.

@@ -13,9 +13,18 @@ import {
   type StreamMeta,
 } from '@slidepipe/schema';
 import { inputError, SlidepipeError, usageError } from '@slidepipe/cli';
-import { AnnotationSet, patchLabelMeasures, type LabelRule, type PatchLabelMeasures } from '@slidepipe/geometry';
+import {
+  AnnotationSet,
+  patchLabelMeasures,
+  slideAnnotations,
+  type BadBoxPolicy,
+  type BoxFile,
+  type LabelRule,
+  type PatchLabelMeasures,
+  type SlideAnnotations,
+  type SlideSize,
+} from '@slidepipe/geometry';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
-import { slideAnnotations, type BadBoxPolicy, type BoxFile, type SlideAnnotations, type SlideSize } from './annotations';
 
 /** Rules that read only the stored measures, so labelled patches can be re-labelled without boxes. */
 export const MEASURE_ONLY_RULES = ['coverage', 'iou'];

@@ -1,9 +1,22 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Option } from 'commander';
 import { inputError, runTool, SlidepipeError, usageError } from '@slidepipe/cli';
-import { DEFAULT_LABEL_RULE, GeometryError, labelRuleDefinitions, parseLabelRule, type LabelRule } from '@slidepipe/geometry';
+import {
+  BAD_BOX_POLICIES,
+  CSV_ID_RULE,
+  DEFAULT_LABEL_RULE,
+  GEOJSON_ID_RULE,
+  GeometryError,
+  labelRuleDefinitions,
+  parseLabelRule,
+  readBoxFile,
+  slideAnnotations,
+  type BadBoxPolicy,
+  type BoxFile,
+  type LabelRule,
+} from '@slidepipe/geometry';
 import { openRecordSink, readRecords } from '@slidepipe/io';
-import { BAD_BOX_POLICIES, CSV_ID_RULE, GEOJSON_ID_RULE, parseExcludeList, readBoxFile, slideAnnotations, type BadBoxPolicy, type BoxFile } from './annotations';
+import { parseExcludeList } from './exclude';
 import { labelStreams, MEASURE_ONLY_RULES } from './label';
 
 interface Opts {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { inputError, runTool, SlidepipeError, usageError } from '@slidepipe/cli';
-import { GeometryError, readDigilutBoxCsv } from '@slidepipe/geometry';
+import { BAD_BOX_POLICIES, GeometryError, readBoxFile, type BadBoxPolicy } from '@slidepipe/geometry';
+import { Option } from 'commander';
 import { MetricsError } from '@slidepipe/metrics';
 import { openRecordSink } from '@slidepipe/io';
 import { makeBatch, RECORDS, schemaFor, type StreamMeta } from '@slidepipe/schema';
@@ -17,6 +18,7 @@ interface Opts {
   folds: number;
   seed: number;
   patientPattern: string;
+  badBoxes: BadBoxPolicy;
 }
 
 function number(flag: string, check: (n: number) => boolean, expected: string) {
@@ -47,7 +49,12 @@ void runTool<Opts>({
   options: (cmd) => {
     cmd
       .option('--slides <dir|file>', 'the slides: a folder of slide files, or a list (CSV with a filename/file_name/slide_id column, or one name per line); default: the slides named by the other files')
-      .option('--boxes <file>', 'DigiLut train CSV: box count and lesion presence per slide')
+      .option('--boxes <file>', 'DigiLut train CSV (or QuPath GeoJSON): box count and lesion presence per slide')
+      .addOption(
+        new Option('--bad-boxes <policy>', 'annotations with x1 > x2, zero size, a negative corner, past max_x/max_y or duplicated: fail (stop, naming the first) or drop (not counted, each reported)')
+          .choices(BAD_BOX_POLICIES as string[])
+          .default('fail'),
+      )
       .option('--presence <file>', 'DigiLut presence_of_lesion.csv (file_name;presence_of_lesion): the labelled train slides and whether each has a lesion')
       .option('--test-list <file>', 'slides of the test set (e.g. DigiLut validation.csv, one row per expected box); their patients are test')
       .option('--test-fraction <f>', 'share of patients for the test set when there is no --test-list, in [0, 1) (default 0.2)', number('--test-fraction', (n) => n >= 0 && n < 1, 'a number in [0, 1)'))
@@ -74,14 +81,15 @@ void runTool<Opts>({
     }
     if (opts.boxes) {
       try {
-        inputs.boxes = { name: basename(opts.boxes), csv: readDigilutBoxCsv(readText('--boxes', opts.boxes), basename(opts.boxes)) };
+        readText('--boxes', opts.boxes);
+        inputs.boxes = { name: basename(opts.boxes), file: readBoxFile(opts.boxes, readFileSync(opts.boxes)) };
       } catch (e) {
         throw e instanceof GeometryError ? inputError('--boxes', e.message) : e;
       }
     }
     if (opts.presence) inputs.presence = { name: basename(opts.presence), bySlide: readPresence(readText('--presence', opts.presence), opts.presence) };
     if (opts.testList) inputs.testList = { name: basename(opts.testList), ...readTestList(readText('--test-list', opts.testList), opts.testList) };
-    const splitOpts = { folds: opts.folds, seed: opts.seed, testFraction: opts.testList ? 0 : (opts.testFraction ?? 0.2), patientPattern: pattern };
+    const splitOpts = { folds: opts.folds, seed: opts.seed, testFraction: opts.testList ? 0 : (opts.testFraction ?? 0.2), patientPattern: pattern, badBoxes: opts.badBoxes };
 
     let result;
     try {
@@ -103,6 +111,7 @@ void runTool<Opts>({
       folds,
       seed: opts.seed,
       patient_pattern: opts.patientPattern,
+      bad_boxes: opts.badBoxes,
     };
     const meta: StreamMeta = {
       record: 'split',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readDigilutBoxCsv } from '@slidepipe/geometry';
+import { readBoxFile } from '@slidepipe/geometry';
+
+const boxFile = (text: string) => ({ name: 'train.csv', file: readBoxFile('train.csv', new TextEncoder().encode(text)) });
 import type { SplitRecord } from '@slidepipe/schema';
 import { assignSplit, balanceOf, DEFAULT_PATIENT_PATTERN, foldSpreads, gatherSlides, patientOf, type CohortInputs, type SplitOptions } from './split';
 import { readPresence, readTestList, slidesInList } from './tables';
@@ -22,11 +24,11 @@ function cohort(n: number): CohortInputs {
     const boxes = i % 3 === 0 ? 0 : (i % 4) + 1;
     for (let b = 0; b < boxes; b++) rows.push(`${p}_a.tif,${100 * b},${100 * b + 50},0,50,1000,1000`);
   }
-  return { slides, slidesFrom: 'slides/', boxes: { name: 'train.csv', csv: readDigilutBoxCsv(rows.join('\n')) }, presence: null, testList: null };
+  return { slides, slidesFrom: 'slides/', boxes: boxFile(rows.join('\n')), presence: null, testList: null };
 }
 
 function run(inputs: CohortInputs, opts: Partial<SplitOptions> = {}) {
-  const o: SplitOptions = { folds: 5, seed: 0, testFraction: 0.2, patientPattern: pattern, ...opts };
+  const o: SplitOptions = { folds: 5, seed: 0, testFraction: 0.2, patientPattern: pattern, badBoxes: 'fail', ...opts };
   const r = recorder();
   const result = assignSplit(gatherSlides(inputs, o, r), o, r);
   return { ...result, ...r };
@@ -119,12 +121,19 @@ describe('wsi-split with DigiLut lists', () => {
     expect(infos.join('\n')).toMatch(/slides in slides\/ appear in no annotation or list file \(taken as lesion-free\): P000_a, P000_b, P001_b/);
   });
 
-  it('reports bad box rows with their line and does not count them', () => {
+  it('stops at a bad box row, naming its line; under drop reports it and does not count it', () => {
     const inputs = cohort(4);
-    inputs.boxes = { name: 'train.csv', csv: readDigilutBoxCsv('filename,x1,x2,y1,y2,max_x,max_y\nP001_a.tif,10,20,0,5,100,100\nP001_a.tif,20,10,0,5,100,100\n') };
-    const { records, warnings } = run(inputs, { folds: 2, testFraction: 0 });
-    expect(warnings).toEqual(['train.csv:3: slide P001_a: x1 > x2 (x1=20, x2=10): not counted']);
+    inputs.boxes = boxFile('filename,x1,x2,y1,y2,max_x,max_y\nP001_a.tif,10,20,0,5,100,100\nP001_a.tif,20,10,0,5,100,100\n');
+    expect(() => run(inputs, { folds: 2, testFraction: 0 })).toThrow('train.csv:3: x1 > x2 (x1=20, x2=10): bad annotation of slide P001_a (--bad-boxes drop leaves it out)');
+    const { records, warnings } = run(inputs, { folds: 2, testFraction: 0, badBoxes: 'drop' });
+    expect(warnings).toEqual(['train.csv:3: x1 > x2 (x1=20, x2=10): slide P001_a: not counted']);
     expect(records.find((r) => r.slide_id === 'P001_a')!.n_boxes).toBe(1);
+  });
+
+  it('refuses a box file with a header and no rows instead of blaming the split', () => {
+    const inputs = cohort(4);
+    inputs.boxes = boxFile('filename,x1,x2,y1,y2,max_x,max_y\n');
+    expect(() => run(inputs, { folds: 2 })).toThrow('train.csv: has a header but no annotation rows: no slide is known to have a lesion');
   });
 
   it('takes slides outside the presence list as test when a test list is given', () => {

@@ -1,7 +1,7 @@
 // wsi-split: the cohort's train/test split and cross-validation folds, grouped by patient and
 // stratified by whether the patient has lesions. Pure: inputs are parsed tables, output is rows.
 import { assignGroupFolds, splitGroups, type GroupInfo } from '@slidepipe/metrics';
-import type { DigilutBoxCsv, DigilutBoxRow } from '@slidepipe/geometry';
+import { describeRejected, slideAnnotations, type BadBoxPolicy, type BoxFile } from '@slidepipe/geometry';
 import type { SplitRecord } from '@slidepipe/schema';
 import { inputError, usageError } from '@slidepipe/cli';
 
@@ -12,7 +12,8 @@ export interface CohortInputs {
   slides: string[] | null;
   /** Where the slide list came from, for messages ("slides/"). */
   slidesFrom: string;
-  boxes: { name: string; csv: DigilutBoxCsv } | null;
+  /** Annotations (DigiLut box CSV or QuPath GeoJSON), read by the reader wsi-label and wsi-eval use. */
+  boxes: { name: string; file: BoxFile } | null;
   /** slide_id -> presence (DigiLut presence_of_lesion.csv), with the file's name. */
   presence: { name: string; bySlide: Map<string, boolean> } | null;
   /** slide_id -> rows in the test list; box counts when countsBoxes (DigiLut validation.csv). */
@@ -25,6 +26,8 @@ export interface SplitOptions {
   /** Share of patients for the test set when there is no test list; 0: no test set. */
   testFraction: number;
   patientPattern: RegExp;
+  /** fail: a bad annotation stops the split; drop: it is not counted (with a warning). */
+  badBoxes: BadBoxPolicy;
 }
 
 export interface Report {
@@ -55,19 +58,26 @@ export function gatherSlides(inputs: CohortInputs, opts: SplitOptions, report: R
   const { boxes, presence, testList } = inputs;
   const validBoxes = new Map<string, number>();
   if (boxes) {
-    for (const [slide, rows] of boxes.csv.bySlide) {
-      const ok = rows.filter((r: DigilutBoxRow) => r.problems.length === 0);
-      for (const r of rows) if (r.problems.length) report.warn(`${boxes.name}:${r.line}: slide ${slide}: ${r.problems.join('; ')}: not counted`);
-      validBoxes.set(slide, ok.length);
+    let total = 0;
+    for (const [slide, candidates] of boxes.file.bySlide) {
+      total += candidates.length;
+      const a = slideAnnotations(boxes.file, slide, null, new Set());
+      if (a.rejected.length && opts.badBoxes === 'fail') {
+        const more = a.rejected.length > 1 ? ` (and ${a.rejected.length - 1} more on this slide; --bad-boxes drop leaves them out)` : ' (--bad-boxes drop leaves it out)';
+        throw inputError(describeRejected(a.rejected[0]), `bad annotation of slide ${slide}${more}`);
+      }
+      for (const r of a.rejected) report.warn(`${describeRejected(r)}: slide ${slide}: not counted`);
+      validBoxes.set(slide, a.used.length);
     }
+    if (total === 0) throw inputError(boxes.file.path, 'has a header but no annotation rows: no slide is known to have a lesion');
   }
-  const named = new Set<string>([...(boxes?.csv.bySlide.keys() ?? []), ...(presence?.bySlide.keys() ?? []), ...(testList?.bySlide.keys() ?? [])]);
+  const named = new Set<string>([...(boxes?.file.bySlide.keys() ?? []), ...(presence?.bySlide.keys() ?? []), ...(testList?.bySlide.keys() ?? [])]);
   let universe: string[];
   if (inputs.slides) {
     universe = [...new Set(inputs.slides)];
     const have = new Set(universe);
     for (const [what, ids] of [
-      [boxes?.name, boxes ? [...boxes.csv.bySlide.keys()] : []],
+      [boxes?.name, boxes ? [...boxes.file.bySlide.keys()] : []],
       [presence?.name, presence ? [...presence.bySlide.keys()] : []],
       [testList?.name, testList ? [...testList.bySlide.keys()] : []],
     ] as [string | undefined, string[]][]) {

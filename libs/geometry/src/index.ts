@@ -70,4 +70,19 @@ export {
 } from './digilut-lists.js';
 
 // Ground truth per slide for evaluation and pictures (DigiLut CSV or QuPath GeoJSON).
-export { loadTruth, slideOfGeoJsonPath, type Truth } from './truth';
+export {
+  BAD_BOX_POLICIES,
+  type BadBoxPolicy,
+  type BoxFile,
+  type Candidate,
+  CSV_ID_RULE,
+  GEOJSON_ID_RULE,
+  isGeoJson,
+  readBoxFile,
+  type RejectedAnnotation,
+  slideAnnotations,
+  type SlideAnnotations,
+  slideOfGeoJsonPath,
+  type SlideSize,
+} from './box-file';
+export { describeRejected, loadTruth, type Truth, type TruthOptions } from './truth';

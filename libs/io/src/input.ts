@@ -1,6 +1,6 @@
 // Every tool reads Arrow IPC streams (one or several back-to-back) or Parquet files, from files or
 // stdin, sniffing the magic bytes; it validates the record type before the first batch.
-import { createReadStream, createWriteStream, existsSync, fstatSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, fstatSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isatty } from 'node:tty';
 import { join } from 'node:path';
@@ -124,6 +124,20 @@ export async function* readRecords(inputs: string[], opts: ReadOptions = {}): As
   const list = inputs.length ? inputs : ['-'];
   const stdinUses = list.filter((p) => isStdio(p)).length;
   if (stdinUses > 1) throw usageError('inputs', 'stdin ("-") can be read only once');
+  // The same file twice would silently double its slides' records.
+  const seen = new Map<string, string>();
+  for (const path of list) {
+    if (isStdio(path)) continue;
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      continue; // reported when it is opened
+    }
+    const first = seen.get(real);
+    if (first !== undefined) throw usageError(path, `given twice${first !== path ? ` (also as ${first})` : ''}: its records would be read twice`);
+    seen.set(real, path);
+  }
   for (const path of list) {
     const name = describe(path);
     for await (const s of arrowStreamsOf(path, name)) {

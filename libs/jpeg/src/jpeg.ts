@@ -309,7 +309,9 @@ function decodeTarget(call: DecodeCall, width: number, height: number): { data: 
 }
 
 function decodeFailure(slot: DecompressSlot): JpegError {
-  const message = tjMessage(slot.handle);
+  const raw = tjMessage(slot.handle);
+  // A failure in a decode on a worker thread can leave TurboJPEG's text at "No error".
+  const message = !raw || /^no error$/i.test(raw.trim()) ? 'corrupt or truncated JPEG data' : raw;
   const warning = (turbojpeg().tjGetErrorCode(slot.handle) as number) === TJERR_WARNING;
   return new JpegError('JPEG_DECODE_FAILED', `JPEG decode failed: ${message}`, message, warning);
 }

@@ -1,17 +1,14 @@
-// The ground truth of wsi-label: a DigiLut train CSV or a QuPath GeoJSON export, read once,
-// checked per slide against the slide's facts, and turned into the AnnotationSet of that slide.
+// Ground truth as every tool reads it (wsi-label, wsi-split, wsi-eval, wsi-heatmap): a DigiLut box
+// CSV or a QuPath GeoJSON export, read once with every problem of every annotation, checked per
+// slide against the slide's facts, and kept or refused by one policy (--bad-boxes fail|drop).
 // Every annotation that is not used is reported with its line: nothing is dropped silently.
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import {
-  type Annotation,
-  AnnotationSet,
-  type Box,
-  GeometryError,
-  annotationsFromGeoJson,
-  prepareAnnotations,
-  readDigilutBoxCsv,
-} from '@slidepipe/geometry';
+import { type Annotation, AnnotationSet, prepareAnnotations } from './annotations.js';
+import type { Box } from './box.js';
+import { readDigilutBoxCsv } from './digilut-csv.js';
+import { GeometryError } from './errors.js';
+import { annotationsFromGeoJson } from './geojson.js';
 
 export type BadBoxPolicy = 'fail' | 'drop';
 export const BAD_BOX_POLICIES: readonly BadBoxPolicy[] = ['fail', 'drop'];
@@ -29,6 +26,8 @@ export interface Candidate {
   readonly statedSize: { readonly width0: number; readonly height0: number } | null;
   /** Problems found in the file alone. */
   readonly problems: readonly string[];
+  /** GeoJSON: the slide a feature names in properties.slide_id (as wsi-boxes writes them). */
+  readonly slide?: string;
 }
 
 export interface BoxFile {
@@ -65,19 +64,26 @@ export function isGeoJson(path: string, bytes: Uint8Array): boolean {
  * Reads a box file. `geojsonSlide` names the slide of a GeoJSON file (QuPath exports one file per
  * image); by default it is the file name's stem. Structural errors (bad header, invalid JSON) throw.
  */
-export function readBoxFile(path: string, bytes: Uint8Array, opts: { geojsonSlide?: string } = {}): BoxFile {
+export function readBoxFile(path: string, bytes: Uint8Array, opts: { geojsonSlide?: string; classNames?: readonly string[] } = {}): BoxFile {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const name = basename(path);
   const text = Buffer.from(bytes).toString('utf8');
   if (isGeoJson(path, bytes)) {
     const slide = opts.geojsonSlide ?? slideOfGeoJsonPath(path);
-    const candidates = geoJsonCandidates(name, text);
+    const candidates = geoJsonCandidates(name, text, opts.classNames);
+    const bySlide = new Map<string, Candidate[]>([[slide, []]]);
+    for (const c of candidates) {
+      const s = opts.geojsonSlide ?? c.slide ?? slide;
+      let list = bySlide.get(s);
+      if (!list) bySlide.set(s, (list = []));
+      list.push(c);
+    }
     return {
       path,
       format: 'geojson',
       sha256,
       idRule: GEOJSON_ID_RULE,
-      bySlide: new Map([[slide, candidates]]),
+      bySlide,
       ids: new Set(candidates.map((c) => c.id).filter((id): id is string => id !== null)),
     };
   }
@@ -120,7 +126,7 @@ function featureLines(text: string): number[] {
   return lines;
 }
 
-function geoJsonCandidates(name: string, text: string): Candidate[] {
+function geoJsonCandidates(name: string, text: string, classNames?: readonly string[]): Candidate[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -128,7 +134,12 @@ function geoJsonCandidates(name: string, text: string): Candidate[] {
     throw new GeometryError('INVALID_GEOJSON', `${name}: not valid JSON (${(e as Error).message})`);
   }
   // Non-polygon features are kept as candidates with a problem, so the policy decides about them.
-  const { annotations, skipped } = annotationsFromGeoJson(value, { unsupported: 'skip' });
+  const { annotations, skipped } = annotationsFromGeoJson(value, { unsupported: 'skip', classNames });
+  const features = Array.isArray(value) ? value : ((value as { features?: unknown[] } | null)?.features ?? [value]);
+  const slideOf = (index: number) => {
+    const id = (features[index] as { properties?: { slide_id?: unknown } } | null)?.properties?.slide_id;
+    return typeof id === 'string' ? id : undefined;
+  };
   const total = annotations.length + skipped.length;
   const lines = featureLines(text);
   const where = (index: number) => (lines.length === total ? `${name}:${lines[index]} (feature #${index})` : `${name} feature #${index}`);
@@ -139,6 +150,8 @@ function geoJsonCandidates(name: string, text: string): Candidate[] {
   let next = 0;
   for (let index = 0; index < total; index++) {
     const reason = skippedAt.get(index);
+    // Features of classes not asked for are not annotations of this truth, not bad ones.
+    if (reason !== undefined && classNames && reason.startsWith('classification ')) continue;
     if (reason !== undefined) {
       out.push({ where: where(index), id: null, annotation: null, bounds: null, statedSize: null, problems: [reason] });
       continue;
@@ -158,7 +171,7 @@ function geoJsonCandidates(name: string, text: string): Candidate[] {
     const sameShape = firstOfShape.get(shape);
     if (sameShape !== undefined) problems.push(`duplicate of feature #${sameShape} (same coordinates)`);
     else firstOfShape.set(shape, index);
-    out.push({ where: where(index), id: annotation.id, annotation, bounds, statedSize: null, problems });
+    out.push({ where: where(index), id: annotation.id, annotation, bounds, statedSize: null, problems, slide: slideOf(index) });
   }
   return out;
 }
@@ -213,16 +226,4 @@ export function slideAnnotations(file: BoxFile, slideId: string, size: SlideSize
     else used.push(c.annotation);
   }
   return { slideId, set: prepareAnnotations(used), used: used.map((a) => a.id), excluded, rejected };
-}
-
-/** Exclusion ids from a file (one id per line, # starts a comment) or else a comma-separated list. */
-export function parseExcludeList(value: string, readText: (path: string) => string | null): { ids: Set<string>; from: string } {
-  const text = readText(value);
-  if (text === null) return { ids: new Set(value.split(',').map((s) => s.trim()).filter(Boolean)), from: 'list' };
-  const ids = new Set<string>();
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-    const line = raw.replace(/#.*$/, '').trim();
-    if (line) ids.add(line);
-  }
-  return { ids, from: value };
 }

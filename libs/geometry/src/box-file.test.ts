@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExcludeList, readBoxFile, slideAnnotations, slideOfGeoJsonPath } from './annotations';
+import { readBoxFile, slideAnnotations, slideOfGeoJsonPath } from './box-file';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const HEADER = 'filename,x1,x2,y1,y2,max_x,max_y';
@@ -105,14 +105,5 @@ describe('QuPath GeoJSON annotations', () => {
 
   it('refuses text that is not JSON', () => {
     expect(() => readBoxFile('x.geojson', enc('{"type": '))).toThrow(/x\.geojson: not valid JSON/);
-  });
-});
-
-describe('exclusion lists', () => {
-  it('reads a file (one id per line, comments) or else a comma-separated list', () => {
-    const files: Record<string, string> = { 'retracted.txt': '# retracted by the organisers\nabc_a:x1-2:y3-4\n\n xyz_b:x5-6:y7-8  # typo fixed\n' };
-    const read = (p: string) => files[p] ?? null;
-    expect([...parseExcludeList('retracted.txt', read).ids]).toEqual(['abc_a:x1-2:y3-4', 'xyz_b:x5-6:y7-8']);
-    expect([...parseExcludeList('a:x1-2:y3-4, b:x5-6:y7-8', read).ids]).toEqual(['a:x1-2:y3-4', 'b:x5-6:y7-8']);
   });
 });
