@@ -19,10 +19,20 @@ export class SlidepipeError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
   constructor(code: ErrorCode, what: string, cause?: string) {
-    super(cause === undefined ? what : `${what}: ${cause}`);
+    super(oneLine(cause === undefined ? what : `${what}: ${cause}`));
     this.code = code;
     this.exitCode = EXIT[code];
   }
+}
+
+/**
+ * A message as one line: causes often quote text from a damaged file, so control characters are
+ * escaped and very long messages cut.
+ */
+export function oneLine(message: string, max = 600): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = message.replace(/\r?\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
 export const usageError = (what: string, cause?: string) => new SlidepipeError('usage', what, cause);

@@ -131,10 +131,17 @@ function geoJsonCandidates(name: string, text: string, classNames?: readonly str
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new GeometryError('INVALID_GEOJSON', `${name}: not valid JSON (${(e as Error).message})`);
+    throw new GeometryError('INVALID_GEOJSON', `${name}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`);
   }
   // Non-polygon features are kept as candidates with a problem, so the policy decides about them.
-  const { annotations, skipped } = annotationsFromGeoJson(value, { unsupported: 'skip', classNames });
+  let read: ReturnType<typeof annotationsFromGeoJson>;
+  try {
+    read = annotationsFromGeoJson(value, { unsupported: 'skip', classNames });
+  } catch (e) {
+    if (e instanceof GeometryError) throw new GeometryError(e.reason, `${name}: ${e.message}`);
+    throw e;
+  }
+  const { annotations, skipped } = read;
   const features = Array.isArray(value) ? value : ((value as { features?: unknown[] } | null)?.features ?? [value]);
   const slideOf = (index: number) => {
     const id = (features[index] as { properties?: { slide_id?: unknown } } | null)?.properties?.slide_id;

@@ -1,8 +1,14 @@
 // Arrow IPC stream reading with exact framing: every message is delimited here (continuation marker,
 // metadata length, flatbuffer header, body), so a stream cut mid-message or ending without its
 // end-of-stream marker is reported, and back-to-back streams are split. Decoding is apache-arrow's.
-import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
-import { inputError, truncatedError } from '@slidepipe/cli';
+import { RecordBatchReader, Type, type RecordBatch, type Schema } from 'apache-arrow';
+import { Field as FbField } from 'apache-arrow/fb/field';
+import { Message as FbMessage } from 'apache-arrow/fb/message';
+import { MessageHeader } from 'apache-arrow/fb/message-header';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { Schema as FbSchema } from 'apache-arrow/fb/schema';
+import { ByteBuffer } from 'flatbuffers';
+import { inputError, SlidepipeError, truncatedError } from '@slidepipe/cli';
 
 const CONTINUATION = 0xffffffff;
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -93,6 +99,60 @@ export function parseMessageHeader(buf: Uint8Array): Header {
   return { headerType, bodyLength };
 }
 
+/**
+ * What is wrong with an IPC message header before apache-arrow decodes it, or null. apache-arrow
+ * trusts every length in the flatbuffer, so a damaged one could make it allocate without bound:
+ * each vector must fit in the header's bytes, and a record batch's buffers in its body.
+ */
+export function headerProblem(metadata: Uint8Array, bodyLength: number): string | null {
+  const cap = metadata.byteLength / 4;
+  const fits = (n: number) => Number.isInteger(n) && n >= 0 && n <= cap;
+  try {
+    const msg = FbMessage.getRootAsMessage(new ByteBuffer(metadata));
+    if (!fits(msg.customMetadataLength())) return 'message metadata list longer than the message';
+    if (msg.headerType() === MessageHeader.Schema) {
+      const schema = msg.header(new FbSchema()) as FbSchema | null;
+      if (!schema) return 'schema message without a schema';
+      if (!fits(schema.fieldsLength()) || !fits(schema.customMetadataLength())) return 'schema lists longer than the message';
+      let budget = cap;
+      const walk = (f: FbField | null, depth: number): string | null => {
+        if (!f) return 'missing field';
+        if (depth > 64 || --budget < 0) return 'fields nested too deep';
+        if (!fits(f.childrenLength()) || !fits(f.customMetadataLength())) return 'field lists longer than the message';
+        for (let i = 0; i < f.childrenLength(); i++) {
+          const p = walk(f.children(i), depth + 1);
+          if (p) return p;
+        }
+        return null;
+      };
+      for (let i = 0; i < schema.fieldsLength(); i++) {
+        const p = walk(schema.fields(i), 0);
+        if (p) return p;
+      }
+    } else if (msg.headerType() === MessageHeader.RecordBatch) {
+      const rb = msg.header(new FbRecordBatch()) as FbRecordBatch | null;
+      if (!rb) return 'record batch message without a record batch';
+      const rows = Number(rb.length());
+      if (!(rows >= 0 && rows <= MAX_BATCH_ROWS)) return `record batch of ${rows} rows`;
+      if (!fits(rb.nodesLength()) || !fits(rb.buffersLength())) return 'record batch lists longer than the message';
+      for (let i = 0; i < rb.nodesLength(); i++) {
+        const n = Number(rb.nodes(i)!.length());
+        if (!(n >= 0 && n <= MAX_BATCH_ROWS)) return `column of ${n} rows`;
+      }
+      // The first node is the first column: it has the batch's rows.
+      if (rb.nodesLength() && Number(rb.nodes(0)!.length()) !== rows) return `record batch of ${rows} rows whose first column has ${Number(rb.nodes(0)!.length())}`;
+      for (let i = 0; i < rb.buffersLength(); i++) {
+        const b = rb.buffers(i)!;
+        const [at, len] = [Number(b.offset()), Number(b.length())];
+        if (!(at >= 0 && len >= 0 && at + len <= bodyLength)) return `buffer ${i} (bytes ${at}..${at + len}) outside the ${bodyLength}-byte body`;
+      }
+    }
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return null;
+}
+
 type Message = { eos: true } | { eos: false; headerType: number; frame: Uint8Array };
 
 /**
@@ -138,6 +198,8 @@ async function* messages(source: AsyncIterator<Uint8Array>, q: ByteQueue, name: 
     } catch (e) {
       throw inputError(name, `corrupt Arrow message header (${(e as Error).message})`);
     }
+    const problem = headerProblem(metadata, header.bodyLength);
+    if (problem) throw inputError(name, `corrupt Arrow message header (${problem})`);
     if (!(await fill(header.bodyLength))) {
       throw truncatedError(name, `stream cut inside a message body (${q.length} of ${header.bodyLength} bytes)`);
     }
@@ -147,6 +209,80 @@ async function* messages(source: AsyncIterator<Uint8Array>, q: ByteQueue, name: 
     frame.set(metadata, prefix.byteLength);
     q.takeInto(frame, prefix.byteLength + metaLen, header.bodyLength);
     yield { eos: false, headerType: header.headerType, frame };
+  }
+}
+
+/** The most rows one record batch may claim (Arrow's own limit for 32-bit offsets). */
+const MAX_BATCH_ROWS = 0x7fffffff;
+
+/**
+ * What is inconsistent in a decoded record batch, or null. Arrow IPC has no checksums and
+ * apache-arrow trusts the lengths in a message, so a damaged header could give a batch that
+ * claims more rows than its buffers hold: every buffer is checked against the lengths here.
+ */
+export function batchProblem(batch: RecordBatch): string | null {
+  if (!(batch.numRows >= 0 && batch.numRows <= MAX_BATCH_ROWS)) return `${batch.numRows} rows`;
+  for (const f of batch.schema.fields) {
+    const v = batch.getChild(f.name);
+    if (!v) return `column "${f.name}" is missing`;
+    if (v.length !== batch.numRows) return `column "${f.name}" has ${v.length} rows`;
+    for (const d of v.data) {
+      const p = dataProblem(d as unknown as ArrowData);
+      if (p) return `column "${f.name}": ${p}`;
+    }
+  }
+  return null;
+}
+
+interface ArrowData {
+  type: { typeId: number; listSize?: number; bitWidth?: number; precision?: number };
+  length: number;
+  offset: number;
+  nullCount: number;
+  nullBitmap?: Uint8Array;
+  values?: ArrayLike<number> & { byteLength: number; BYTES_PER_ELEMENT?: number };
+  valueOffsets?: ArrayLike<number>;
+  children: ArrowData[];
+  stride: number;
+}
+
+function dataProblem(d: ArrowData): string | null {
+  const n = d.length;
+  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_BATCH_ROWS)) return `length ${n}`;
+  if (d.nullCount > 0 && d.nullCount < n && (!d.nullBitmap || d.nullBitmap.byteLength * 8 < d.offset + n)) return `validity bitmap shorter than ${n} rows`;
+  // An all-null column may come without value buffers (apache-arrow writes them empty).
+  if (d.nullCount === n && d.type.typeId !== Type.FixedSizeList) return null;
+  switch (d.type.typeId) {
+    case Type.Int:
+    case Type.Float: {
+      const need = n * d.stride;
+      if (!d.values || d.values.length < need) return `${d.values?.length ?? 0} values for ${n} rows`;
+      return null;
+    }
+    case Type.Bool:
+      return !d.values || d.values.byteLength * 8 < d.offset + n ? `boolean bits shorter than ${n} rows` : null;
+    case Type.Utf8:
+    case Type.Binary: {
+      const o = d.valueOffsets;
+      if (n === 0) return null;
+      if (!o || o.length < n + 1) return `${o ? o.length : 0} offsets for ${n} rows`;
+      const size = d.values?.byteLength ?? 0;
+      if (o[0] < 0) return `negative offset`;
+      for (let i = 0; i < n; i++) if (o[i + 1] < o[i]) return `offsets go backwards at row ${i}`;
+      if (o[n] - o[0] > size) return `offsets reach byte ${o[n]} of ${size}`;
+      return null;
+    }
+    case Type.FixedSizeList: {
+      const child = d.children[0];
+      if (!child || child.length < n * (d.type.listSize ?? 0)) return `list values shorter than ${n} rows of ${d.type.listSize}`;
+      return dataProblem(child);
+    }
+    default:
+      for (const c of d.children) {
+        const p = dataProblem(c);
+        if (p) return p;
+      }
+      return null;
   }
 }
 
@@ -198,13 +334,32 @@ export async function* readArrowStreams(
         yield m.value.frame;
       }
     })();
-    const reader = await RecordBatchReader.from(bytes);
-    await reader.open();
+    // apache-arrow throws plain errors on a damaged schema or batch: name the stream instead.
+    const damaged = (e: unknown) => (e instanceof SlidepipeError ? e : inputError(name, `damaged Arrow stream (${(e as Error).message})`));
+    let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+    try {
+      reader = await RecordBatchReader.from(bytes);
+      await reader.open();
+    } catch (e) {
+      throw damaged(e);
+    }
     streams++;
     let consumed = false;
     const batches = (async function* () {
       consumed = true;
-      for await (const b of reader) yield b as RecordBatch;
+      const it = reader[Symbol.asyncIterator]();
+      for (;;) {
+        let r: IteratorResult<RecordBatch>;
+        try {
+          r = (await it.next()) as IteratorResult<RecordBatch>;
+        } catch (e) {
+          throw damaged(e);
+        }
+        if (r.done) break;
+        const problem = batchProblem(r.value);
+        if (problem) throw inputError(name, `damaged Arrow stream: record batch of ${r.value.numRows} rows: ${problem}`);
+        yield r.value;
+      }
       if (!finished) {
         // apache-arrow stops at the marker; make sure we actually saw it.
         for await (const _ of bytes) {

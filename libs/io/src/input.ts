@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { validateSchema, type RecordName, type StreamMeta } from '@slidepipe/schema';
+import { recordDef, validateSchema, type RecordName, type StreamMeta } from '@slidepipe/schema';
 import { inputError, SlidepipeError, usageError } from '@slidepipe/cli';
 import { ByteQueue, readArrowStreams, type ArrowStream } from './arrow-stream';
 import { readParquetStream } from './parquet';
@@ -117,6 +117,22 @@ async function* arrowStreamsOf(path: string | undefined, name: string): AsyncGen
 }
 
 /**
+ * The batches of a stream, each checked for nulls in columns its record type declares non-null:
+ * other writers may mark every column nullable (DuckDB does), so the check is on the data. In a
+ * damaged file this is what a flipped repetition type shows as.
+ */
+async function* checkedBatches(batches: AsyncIterable<RecordBatch>, meta: StreamMeta, name: string): AsyncGenerator<RecordBatch> {
+  const required = recordDef(meta.record).columns.filter((c) => !c.nullable).map((c) => c.name);
+  for await (const b of batches) {
+    for (const c of required) {
+      const nulls = b.getChild(c)?.nullCount ?? 0;
+      if (nulls > 0) throw inputError(name, `column "${c}" holds ${nulls} null(s), which ${meta.record} records do not allow (damaged or foreign file?)`);
+    }
+    yield b;
+  }
+}
+
+/**
  * Reads every record stream of every input in order. No inputs (or "-") means stdin.
  * Each stream's batches must be consumed before the next stream is requested.
  */
@@ -147,7 +163,7 @@ export async function* readRecords(inputs: string[], opts: ReadOptions = {}): As
       } catch (e) {
         throw inputError(name, (e as Error).message);
       }
-      yield { source: name, schema: s.schema, meta, batches: s.batches };
+      yield { source: name, schema: s.schema, meta, batches: checkedBatches(s.batches, meta, name) };
     }
   }
 }

@@ -60,18 +60,25 @@ export function addPageChecksums(bytes: Uint8Array, base: number, group: RowGrou
   return out.getBytes();
 }
 
+/** The largest page slidepipe decodes: a damaged header must not make the reader allocate more. */
+export const MAX_PAGE_BYTES = 1 << 30;
+
 /**
- * Checks the checksum of every page of a column chunk that carries one (files of other writers
- * may have none). `bytes` hold the chunk and start at file offset `base`. Returns the problem,
- * or null when the chunk is sound.
+ * Checks every page of a column chunk before it is decoded: the checksum where the page carries
+ * one (files of other writers may have none), and its header against the chunk's metadata (value
+ * counts add up, row counts within the row group, sizes within bounds), since the checksum does
+ * not cover the header. `bytes` hold the chunk and start at file offset `base`. Returns the
+ * problem, or null when the chunk is sound.
  */
-export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: ColumnChunk): string | null {
+export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: ColumnChunk, groupRows: number): string | null {
   const md = chunk.meta_data!;
   const start = chunkStart(chunk) - base;
   const end = start + Number(md.total_compressed_size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const reader = { view, offset: start };
   const column = md.path_in_schema.join('.');
+  const declared = Number(md.num_values);
+  let values = 0;
   while (reader.offset < end) {
     const at = base + reader.offset;
     let header: PageHeader;
@@ -80,15 +87,37 @@ export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: Colum
     } catch (e) {
       return `column "${column}": unreadable page header at byte ${at} (${(e as Error).message})`;
     }
-    if (header.compressed_page_size < 0 || reader.offset + header.compressed_page_size > end) {
-      return `column "${column}": page at byte ${at} runs past its column chunk`;
+    const size = header.compressed_page_size;
+    const full = header.uncompressed_page_size;
+    if (!(Number.isInteger(size) && size >= 0 && reader.offset + size <= end)) return `column "${column}": page at byte ${at} runs past its column chunk`;
+    if (!(Number.isInteger(full) && full >= 0 && full <= MAX_PAGE_BYTES)) return `column "${column}": page at byte ${at} claims ${full} bytes uncompressed`;
+    if (md.codec === 'UNCOMPRESSED' && full !== size) return `column "${column}": uncompressed page at byte ${at} has two sizes (${size}, ${full})`;
+    const v2 = header.data_page_header_v2;
+    const n = header.data_page_header?.num_values ?? v2?.num_values;
+    if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') {
+      if (!(Number.isInteger(n) && n! >= 0 && values + n! <= declared)) return `column "${column}": page at byte ${at} holds ${n} values, more than its column chunk's ${declared}`;
+      if (v2 && !(Number.isInteger(v2.num_rows) && v2.num_rows >= 0 && v2.num_rows <= groupRows && Number.isInteger(v2.num_nulls) && v2.num_nulls >= 0 && v2.num_nulls <= v2.num_values)) {
+        return `column "${column}": page at byte ${at} claims ${v2.num_rows} rows, ${v2.num_nulls} nulls in a row group of ${groupRows}`;
+      }
+      // The thrift fields the decoder needs; a damaged header can drop any of them.
+      const levels = v2 ? v2.definition_levels_byte_length + v2.repetition_levels_byte_length : 0;
+      if (v2 && !(Number.isInteger(levels) && v2.definition_levels_byte_length >= 0 && v2.repetition_levels_byte_length >= 0 && levels <= Math.min(size, full))) {
+        return `column "${column}": page at byte ${at} has level lengths ${v2.definition_levels_byte_length}, ${v2.repetition_levels_byte_length} for ${size} bytes`;
+      }
+      const encoding = v2?.encoding ?? header.data_page_header?.encoding;
+      if (typeof encoding !== 'string') return `column "${column}": page at byte ${at} has an unknown encoding`;
+      values += n!;
+    } else if (header.type === 'DICTIONARY_PAGE') {
+      const entries = header.dictionary_page_header?.num_values;
+      if (!(Number.isInteger(entries) && entries! >= 0 && entries! <= Math.max(declared, 1))) return `column "${column}": dictionary page at byte ${at} holds ${entries} entries for ${declared} values`;
     }
     if (header.crc !== undefined) {
-      const got = crc32(bytes.subarray(reader.offset, reader.offset + header.compressed_page_size)) | 0;
+      const got = crc32(bytes.subarray(reader.offset, reader.offset + size)) | 0;
       if (got !== header.crc) return `column "${column}": page checksum mismatch at byte ${at}`;
     }
-    reader.offset += header.compressed_page_size;
+    reader.offset += size;
   }
+  if (values !== declared) return `column "${column}": its pages hold ${values} values, its metadata says ${declared}`;
   return null;
 }
 

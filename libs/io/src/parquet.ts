@@ -205,17 +205,14 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
     file.close();
     throw truncatedError(name, `not a complete Parquet file (${(e as Error).message})`);
   }
-  const kv = new Map<string, string>((metadata.key_value_metadata ?? []).map((e) => [e.key, e.value ?? '']));
   let meta: StreamMeta;
-  try {
-    meta = decodeMeta(kv);
-  } catch (e) {
-    file.close();
-    throw inputError(name, (e as Error).message);
-  }
   let fields: Field[];
   try {
+    const kv = new Map<string, string>();
+    for (const e of metadata.key_value_metadata ?? []) kv.set(String(e.key), String(e.value ?? ''));
+    meta = decodeMeta(kv);
     fields = arrowFieldsFromParquet(metadata.schema, listSizesFor(meta));
+    if (!Array.isArray(metadata.row_groups)) throw new Error('no row group list');
   } catch (e) {
     file.close();
     throw inputError(name, (e as Error).message);
@@ -235,7 +232,7 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
         const parts = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
         const checked = new Set<ColumnChunk>();
         const check = (bytes: ArrayBuffer, base: number, c: ColumnChunk) => {
-          const problem = checkPageChecksums(new Uint8Array(bytes), base, c);
+          const problem = checkPageChecksums(new Uint8Array(bytes), base, c, Number(rg.num_rows));
           if (problem) throw inputError(name, `damaged Parquet file: ${problem}`);
           checked.add(c);
         };
@@ -276,7 +273,13 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
         }
         const cols: Record<string, ColumnValues> = {};
         for (const f of fields) cols[f.name] = toColumn(assembleColumn(parts.get(f.name) ?? [], rowStart, rowEnd, f.name, name), f);
-        yield makeBatch(schema, cols);
+        let batch: RecordBatch;
+        try {
+          batch = makeBatch(schema, cols);
+        } catch (e) {
+          throw inputError(name, `damaged Parquet file: row group at row ${rowStart}: ${(e as Error).message}`);
+        }
+        yield batch;
         rowStart = rowEnd;
       }
     } finally {
@@ -433,9 +436,10 @@ function concatColumn(batches: RecordBatch[], f: Field): unknown[] | ArrayLike<n
     const n = v.length;
     if (t.typeId === Type.FixedSizeList) {
       const size = (t as FixedSizeList).listSize;
+      // Slicing a list vector slices its child's values buffer too (the offsets only count for
+      // validity bits), so row i starts at i * size.
       const flat = v.data[0].children[0].values as Float32Array;
-      const base = v.data[0].offset * size + v.data[0].children[0].offset;
-      for (let i = 0; i < n; i++) out.push(Array.from(flat.subarray(base + i * size, base + (i + 1) * size)));
+      for (let i = 0; i < n; i++) out.push(Array.from(flat.subarray(i * size, (i + 1) * size)));
     } else {
       for (let i = 0; i < n; i++) out.push(v.get(i));
     }
