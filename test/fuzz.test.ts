@@ -308,6 +308,50 @@ describe('round trips', () => {
   }, 60_000);
 });
 
+const PYARROW = join(ROOT, '.venv/bin/python');
+const havePyarrow = existsSync(PYARROW) && sh(`${PYARROW} -c 'import pyarrow'`).status === 0;
+if (!havePyarrow) console.warn('pyarrow interoperability test skipped: tools/setup.sh could not install pyarrow into .venv');
+
+describe.skipIf(!havePyarrow)('pyarrow', () => {
+  it('reads our Parquet files with page checksum verification, row for row, and finds the damaged one; we read what it writes', () => {
+    const names = ['tile.parquet', 'emb.parquet', 'boxes.parquet'];
+    const script = `
+import json, sys
+import pyarrow as pa, pyarrow.parquet as pq
+d, names = sys.argv[1], sys.argv[2].split(',')
+out = {}
+for n in names:
+    t = pq.read_table(f'{d}/{n}', page_checksum_verification=True)
+    rows = t.to_pylist()
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, bytes): r[k] = v.hex()
+    out[n] = rows
+    # Written back the ways pyarrow users write: dictionaries, ZSTD, small pages, checksums.
+    pq.write_table(t, f'{d}/pa-{n}', compression='zstd', use_dictionary=True, data_page_size=4096, row_group_size=50, write_page_checksum=True)
+bad = bytearray(open(f'{d}/tile.parquet', 'rb').read())
+for i in range(len(bad) // 2, len(bad) // 2 + 400): bad[i] ^= 0xFF
+open(f'{d}/flipped.parquet', 'wb').write(bad)
+try:
+    pq.read_table(f'{d}/flipped.parquet', page_checksum_verification=True)
+    out['flipped'] = 'read'
+except Exception as e:
+    out['flipped'] = str(e)
+print(json.dumps(out))
+`;
+    const r = sh(`${PYARROW} -c "$SCRIPT" ${dir} ${names.join(',')}`, { env: { SCRIPT: script } });
+    expect(r.status, r.stderr).toBe(0);
+    const seen = JSON.parse(r.stdout.toString()) as Record<string, Rows | string>;
+    const close = (rows: Rows) => rows.map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' ? Math.fround(v) : Array.isArray(v) ? v.map(Math.fround) : v])));
+    for (const n of names) expect(close(seen[n] as Rows), n).toEqual(close(files[n].rows!));
+    expect(seen.flipped).toMatch(/CRC checksum verification failed/);
+    const ours = sh(`wsi-cat ${join(dir, 'flipped.parquet')} -o ${join(dir, 'flipped-copy.parquet')}`);
+    expect(ours.status).toBe(65);
+    expect(ours.stderr).toMatch(/page checksum mismatch/);
+    return Promise.all(names.map(async (n) => expect(await readAll(join(dir, `pa-${n}`)), n).toEqual(files[n].rows)));
+  }, 60_000);
+});
+
 describe('fuzzing the tools', () => {
   it('wsi-cat on damaged inputs: one line, no stack trace, nothing that looks complete', () => {
     const cases = fc.sample(

@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Runtime: OpenSlide and libjpeg-turbo (called through koffi). Tests and benchmarks: the baselines
-# (vips, python openslide + PIL), GNU parallel for the one-machine pipeline form.
-debs=(libopenslide0 openslide-tools libturbojpeg0 libvips-tools python3-openslide python3-pil parallel)
+# (vips, python openslide + PIL), GNU parallel for the one-machine pipeline form, python3-venv for
+# the pyarrow the Parquet interoperability test reads our files with.
+debs=(libopenslide0 openslide-tools libturbojpeg0 libvips-tools python3-openslide python3-pil python3-venv parallel)
 # Benchmarks only: the PyTorch baseline of wsi-embed / wsi-train (with a real BLAS).
 [ "${1:-}" = --bench ] && debs+=(python3-torch libopenblas0)
 missing=()
@@ -31,6 +32,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # onnxruntime-node ships its CPU library; its postinstall would try to fetch CUDA libraries.
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
+fi
+
+# pyarrow (Arrow C++), the reference the Parquet files are checked against; Debian 12 has no
+# package of it, so it goes into .venv from the Python package index. Without an index the test
+# that needs it is skipped and says so.
+if ! .venv/bin/python -c 'import pyarrow' 2>/dev/null; then
+  echo "setup: pyarrow into .venv" >&2
+  { /usr/bin/python3 -m venv .venv && .venv/bin/pip install -q --retries 1 'pyarrow>=15,<30' > .venv/pip.log 2>&1; } ||
+    echo "setup: pyarrow could not be installed (no Python package index?): the pyarrow interoperability test will be skipped" >&2
 fi
 
 # Build every tool (Nx caches unchanged projects).

@@ -2,6 +2,7 @@
 // metadata, row groups are written as batches arrive and read one at a time.
 import { closeSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnChunk, type FileMetaData, type RowGroup, type SchemaElement } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { ByteWriter, ParquetWriter, type ColumnSource } from 'hyparquet-writer';
 import {
   Binary,
@@ -255,6 +256,8 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
             rowStart,
             rowEnd,
             utf8: false,
+            // ZSTD, GZIP, Brotli and LZ4 as pyarrow and DuckDB can write them (Snappy is built in).
+            compressors,
             // One call per run of pages: a column chunk of several pages comes in several parts.
             onChunk: (chunk) => {
               let list = parts.get(chunk.columnName);
