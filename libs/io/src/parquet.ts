@@ -151,6 +151,18 @@ function toColumn(values: ArrayLike<unknown>, f: Field): ColumnValues {
   return values as ColumnValues;
 }
 
+/** Typed arrays of one kind, end to end (the constructor of the first). */
+function concatTyped<T extends Int32Array>(arrays: T[]): T {
+  const Ctor = arrays[0].constructor as new (length: number) => T;
+  const out = new Ctor(arrays.reduce((s, a) => s + a.length, 0));
+  let off = 0;
+  for (const a of arrays) {
+    out.set(a, off);
+    off += a.length;
+  }
+  return out;
+}
+
 /**
  * Rows [rowStart, rowEnd) of one column from its parts (page runs, in any order, possibly
  * reaching past the range), or an error naming the column when a row is missing or doubled.
@@ -181,14 +193,7 @@ export function assembleColumn(
   const first = pieces[0] as ArrayLike<unknown> & { constructor: unknown };
   // Typed only when every part is of the same typed array (a part with nulls is a plain array).
   if (ArrayBuffer.isView(first) && pieces.every((p) => (p as { constructor: unknown }).constructor === first.constructor)) {
-    const Ctor = first.constructor as new (length: number) => { set(a: ArrayLike<unknown>, off: number): void } & ArrayLike<unknown>;
-    const out = new Ctor(n);
-    let off = 0;
-    for (const piece of pieces) {
-      out.set(piece, off);
-      off += piece.length;
-    }
-    return out;
+    return concatTyped(pieces as Int32Array[]);
   }
   const out = new Array<unknown>(n);
   let off = 0;
@@ -423,16 +428,7 @@ function concatColumn(batches: RecordBatch[], f: Field): unknown[] | ArrayLike<n
   const vectors = batches.map((b) => b.getChild(f.name)!);
   if (!f.nullable && (t.typeId === Type.Int || t.typeId === Type.Float)) {
     const arrays = vectors.map((v) => v.toArray() as Int32Array);
-    if (arrays.length === 1) return arrays[0];
-    const Ctor = arrays[0].constructor as Int32ArrayConstructor;
-    const total = arrays.reduce((s, a) => s + a.length, 0);
-    const out = new Ctor(total);
-    let off = 0;
-    for (const a of arrays) {
-      out.set(a, off);
-      off += a.length;
-    }
-    return out;
+    return arrays.length === 1 ? arrays[0] : concatTyped(arrays);
   }
   const out: unknown[] = [];
   for (const v of vectors) {
