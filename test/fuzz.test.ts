@@ -107,15 +107,17 @@ beforeAll(async () => {
   dir = tmp('slidepipe-fuzz-');
   tool('tile');
   tool('cat');
-  // Real patch records: JPEG tiles of the fixture slide, as wsi-tile writes them.
-  execFileSync('node', [join(ROOT, 'dist/apps/tile/main.js'), SVS, '--mpp', '2', '-q', '-o', join(dir, 'tile.arrows')]);
-  files['tile.arrows'] = { path: join(dir, 'tile.arrows'), bytes: readFileSync(join(dir, 'tile.arrows')) };
+  // Real patch records: JPEG tiles of the fixture slide, as wsi-tile writes them, rewritten with a
+  // fixed provenance and slide path so that the files, and so the fuzz cases, are the same on
+  // every machine and in every clone.
+  execFileSync('node', [join(ROOT, 'dist/apps/tile/main.js'), SVS, '--mpp', '2', '-q', '-o', join(dir, 'tile-raw.arrows')]);
   const tileStreams: { meta: StreamMeta; batches: RecordBatch[] }[] = [];
-  for await (const s of readRecords([join(dir, 'tile.arrows')])) {
+  for await (const s of readRecords([join(dir, 'tile-raw.arrows')])) {
     const batches: RecordBatch[] = [];
     for await (const b of s.batches) batches.push(b);
-    tileStreams.push({ meta: s.meta, batches });
+    tileStreams.push({ meta: { ...s.meta, slide: { ...s.meta.slide!, path: 'CMU-1-Small-Region.svs' }, provenance }, batches });
   }
+  await writeRecords('tile.arrows', tileStreams);
   // Several row groups and pages.
   await writeRecords('tile.parquet', tileStreams, { rowGroupRows: 20, pageBytes: 4096 });
   // Embeddings: a fixed-size list column and a nullable label.
@@ -310,7 +312,7 @@ describe('round trips', () => {
 
 const PYARROW = join(ROOT, '.venv/bin/python');
 const havePyarrow = existsSync(PYARROW) && sh(`${PYARROW} -c 'import pyarrow'`).status === 0;
-if (!havePyarrow) console.warn('pyarrow interoperability test skipped: tools/setup.sh could not install pyarrow into .venv');
+if (!havePyarrow) console.warn('pyarrow interoperability test skipped: tools/setup.sh (--test) could not install pyarrow into .venv');
 
 describe.skipIf(!havePyarrow)('pyarrow', () => {
   it('reads our Parquet files with page checksum verification, row for row, and finds the damaged one; we read what it writes', () => {

@@ -13,7 +13,7 @@ const rel = (p) => relative(process.env.INIT_CWD ?? root, join(out, p)) || '.';
 const fmt = (x) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 const slides = readdirSync(join(out, 'cohort')).filter((f) => f.endsWith('.tif'));
-const patchFiles = readdirSync(join(out, 'patches')).map((f) => `patches/${f}`);
+const patchFiles = readdirSync(join(out, 'patches')).filter((f) => f.endsWith('.parquet') && !f.startsWith('.')).map((f) => `patches/${f}`);
 const patches = Number(cat('--count', ...patchFiles).trim().split('\n').pop());
 const ensemble = JSON.parse(readFileSync(join(out, 'models/ensemble.json'), 'utf8'));
 const mean = (rows) => rows.find((r) => r.scope === 'mean');

@@ -34,10 +34,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# pyarrow (Arrow C++), the reference the Parquet files are checked against; Debian 12 has no
-# package of it, so it goes into .venv from the Python package index. Without an index the test
-# that needs it is skipped and says so.
-if ! .venv/bin/python -c 'import pyarrow' 2>/dev/null; then
+# Tests and benchmarks: pyarrow (Arrow C++), the reference the Parquet files are checked against;
+# Debian 12 has no package of it, so it goes into .venv from the Python package index. Without an
+# index the test that needs it is skipped and says so.
+if { [ "${1:-}" = --test ] || [ "${1:-}" = --bench ]; } && ! .venv/bin/python -c 'import pyarrow' 2>/dev/null; then
   echo "setup: pyarrow into .venv" >&2
   { /usr/bin/python3 -m venv .venv && .venv/bin/pip install -q --retries 1 'pyarrow>=15,<30' > .venv/pip.log 2>&1; } ||
     echo "setup: pyarrow could not be installed (no Python package index?): the pyarrow interoperability test will be skipped" >&2

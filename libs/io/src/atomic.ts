@@ -1,6 +1,6 @@
 // Files are written under a temporary name beside the target and renamed on success, so a killed
 // run never leaves a file that looks complete. Temporary files are removed when the process exits.
-import { closeSync, existsSync, openSync, readdirSync, renameSync, unlinkSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, fsyncSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SlidepipeError } from '@slidepipe/cli';
@@ -33,13 +33,32 @@ export function checkOutput(path: string, force: boolean): void {
 const HOST = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
 const tempPrefix = (path: string) => `.${basename(path)}.tmp-${HOST}-`;
 
-function alive(pid: number): boolean {
+/**
+ * Whether the run that made a temporary file (at `madeMs`) is still running as `pid`. A zombie (a
+ * killed process nobody reaped, as under a container's init) is not; nor is a process that started
+ * after the file was made (its pid was reused). Linux tells both in /proc; elsewhere a signal-0
+ * probe is all there is.
+ */
+function alive(pid: number, madeMs: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return true;
+  }
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return false;
+  const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+  if (!boot) return true;
+  // Start time in clock ticks since boot (field 22; USER_HZ is 100 on Linux).
+  const startedMs = Number(boot[1]) * 1000 + (Number(fields[19]) / 100) * 1000;
+  return startedMs <= madeMs + 2000;
 }
 
 /**
@@ -59,7 +78,14 @@ export function removeStaleTemps(path: string): string[] {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    let madeMs: number;
+    try {
+      madeMs = statSync(join(dir, name)).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (alive(pid, madeMs)) continue;
     try {
       unlinkSync(join(dir, name));
       removed.push(name);

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { utimesSync } from 'node:fs';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { ByteQueue, readArrowStreams } from './arrow-stream';
 import { readRecords } from './input';
 import { openRecordSink, type ParquetLayout } from './output';
 import { slideOutputPath } from './paths';
+import { removeStaleTemps } from './atomic';
 import { parquetMetadata } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 
@@ -370,6 +372,33 @@ describe('slide output paths', () => {
     const bytes = await arrowBytes(bad, [makeBatch(schemaFor(bad), { slide_id: [], x0: new Int32Array(0), y0: new Int32Array(0), w0: new Int32Array(0), h0: new Int32Array(0), col: new Int32Array(0), row: new Int32Array(0), mpp: new Float32Array(0), tissue: new Float32Array(0), image: [] })]);
     writeFileSync(join(d, 'bad.arrows'), bytes);
     await expectError(collect([join(d, 'bad.arrows')]), 'bad-input', /bad\.arrows: slide id "\.\.\/\.\.\/escaped" contains a path separator/);
+  });
+});
+
+describe('stale temporary files', () => {
+  it('are removed when their process is gone or its pid now belongs to a later process, kept while it runs', async () => {
+    const { spawn } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+    const d = tmp();
+    const out = join(d, 'x.parquet');
+    const sleeper = spawn('sleep', ['30']);
+    await new Promise((r) => setTimeout(r, 100));
+    const temp = (pid: number) => join(d, `.x.parquet.tmp-${host}-${pid}-abc`);
+    // A live writer: its file is newer than the process.
+    writeFileSync(temp(sleeper.pid!), '');
+    // The same pid, but the file is older than the process: the pid was reused.
+    writeFileSync(temp(sleeper.pid!).replace('-abc', '-old'), '');
+    utimesSync(temp(sleeper.pid!).replace('-abc', '-old'), new Date(Date.now() - 3600e3), new Date(Date.now() - 3600e3));
+    // A pid no process has.
+    writeFileSync(temp(4_194_000), '');
+    // Another host's file is never touched.
+    writeFileSync(join(d, `.x.parquet.tmp-otherhost-${sleeper.pid}-abc`), '');
+    expect(removeStaleTemps(out).sort()).toEqual([`.x.parquet.tmp-${host}-${sleeper.pid}-old`, `.x.parquet.tmp-${host}-4194000-abc`].sort());
+    sleeper.kill('SIGKILL');
+    await new Promise((r) => sleeper.on('exit', r));
+    expect(removeStaleTemps(out)).toEqual([`.x.parquet.tmp-${host}-${sleeper.pid}-abc`]);
+    expect(readdirSync(d)).toEqual([`.x.parquet.tmp-otherhost-${sleeper.pid}-abc`]);
   });
 });
 

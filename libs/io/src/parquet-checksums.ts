@@ -79,6 +79,7 @@ export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: Colum
   const column = md.path_in_schema.join('.');
   const declared = Number(md.num_values);
   let values = 0;
+  let dictionary = false;
   while (reader.offset < end) {
     const at = base + reader.offset;
     let header: PageHeader;
@@ -106,10 +107,14 @@ export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: Colum
       }
       const encoding = v2?.encoding ?? header.data_page_header?.encoding;
       if (typeof encoding !== 'string') return `column "${column}": page at byte ${at} has an unknown encoding`;
+      // A damaged footer can lose the dictionary page offset: indices would decode as values.
+      if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && !dictionary) return `column "${column}": dictionary-encoded page at byte ${at} without a dictionary page`;
       values += n!;
     } else if (header.type === 'DICTIONARY_PAGE') {
       const entries = header.dictionary_page_header?.num_values;
       if (!(Number.isInteger(entries) && entries! >= 0 && entries! <= Math.max(declared, 1))) return `column "${column}": dictionary page at byte ${at} holds ${entries} entries for ${declared} values`;
+      if (values > 0 || dictionary) return `column "${column}": dictionary page at byte ${at} after the first page`;
+      dictionary = true;
     }
     if (header.crc !== undefined) {
       const got = crc32(bytes.subarray(reader.offset, reader.offset + size)) | 0;
@@ -118,6 +123,19 @@ export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: Colum
     reader.offset += size;
   }
   if (values !== declared) return `column "${column}": its pages hold ${values} values, its metadata says ${declared}`;
+  return null;
+}
+
+/** What is wrong with where a row group's column chunks lie (overlapping, outside the data), or null. */
+export function chunkLayoutProblem(columns: ColumnChunk[], fileBytes: number): string | null {
+  if (!Array.isArray(columns) || !columns.length) return 'a row group without columns';
+  const bad = columns.findIndex((c) => !c?.meta_data || !Array.isArray(c.meta_data.path_in_schema));
+  if (bad >= 0) return `column chunk ${bad} without its metadata`;
+  const ranges = columns.map((c) => [...chunkRange(c), c.meta_data!.path_in_schema.join('.')] as const).sort((a, b) => a[0] - b[0]);
+  for (const [i, [start, end, name]] of ranges.entries()) {
+    if (!(Number.isInteger(start) && start >= 4 && end >= start && end <= fileBytes - 8)) return `column "${name}": chunk at bytes ${start}..${end} outside the file's data`;
+    if (i > 0 && start < ranges[i - 1][1]) return `columns "${ranges[i - 1][2]}" and "${name}" overlap`;
+  }
   return null;
 }
 

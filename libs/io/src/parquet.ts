@@ -24,7 +24,7 @@ import {
 import { decodeMeta, encodeMeta, makeBatch, recordDef, type ColumnValues, type StreamMeta } from '@slidepipe/schema';
 import { inputError, SlidepipeError, truncatedError } from '@slidepipe/cli';
 import type { ArrowStream } from './arrow-stream';
-import { addPageChecksums, checkPageChecksums, chunkRange, type PendingOffsetIndex } from './parquet-checksums';
+import { addPageChecksums, checkPageChecksums, chunkLayoutProblem, chunkRange, type PendingOffsetIndex } from './parquet-checksums';
 
 /** A random-access view of a local file for hyparquet, on one file descriptor. */
 export function fileAsyncBuffer(path: string): AsyncBuffer & { close(): void } {
@@ -229,6 +229,13 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
   if (declared !== grouped) {
     file.close();
     throw inputError(name, `damaged Parquet footer: ${declared} rows declared, ${grouped} in its row groups`);
+  }
+  for (const rg of metadata.row_groups) {
+    const layout = chunkLayoutProblem(rg.columns, file.byteLength);
+    if (layout) {
+      file.close();
+      throw inputError(name, `damaged Parquet footer: ${layout}`);
+    }
   }
   const batches = (async function* () {
     try {
