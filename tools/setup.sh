@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 debs=(libopenslide0 openslide-tools libturbojpeg0 libvips-tools python3-openslide python3-pil python3-venv parallel)
 # Benchmarks only: the PyTorch baseline of wsi-embed / wsi-train (with a real BLAS).
 [ "${1:-}" = --bench ] && debs+=(python3-torch libopenblas0)
-# The cluster test path: Snakemake (Debian 12 has 7.21; the Python package index serves none here).
-[ "${1:-}" = --cluster ] && debs+=(snakemake)
+# Tests: Snakemake, to run pipeline/Snakefile for real (Debian 12 has 7.21; the Python package
+# index serves none here).
+[ "${1:-}" = --test ] && debs+=(snakemake)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,4 +1,4 @@
-// pipeline/Snakefile run for real with snakemake (Debian's 7.21; `npm run test:cluster` installs
+// pipeline/Snakefile run for real with snakemake (Debian's 7.21; `npm test`'s set-up installs
 // it): a small synthetic cohort end to end, the outputs the demo writes, nothing to do on a
 // re-run, and a run killed mid-way that completes after `--unlock`.
 import { spawn, spawnSync } from 'node:child_process';

@@ -11,7 +11,9 @@ describe('loading embeddings', () => {
     expect(t.slides).toEqual(['p1_a', 'p2_a', 'p1_b']);
     expect(Array.from(t.slideOf)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 2, 2]);
     expect(t.x.length).toBe(60);
-    expect(t.provenance).toHaveLength(3);
+    // One tool configuration on three slides: one compact entry.
+    expect(t.provenance).toHaveLength(1);
+    expect(t.provenance[0].runs).toBe(3);
   });
 
   it('refuses NaN or infinite embeddings, naming the patch', async () => {

@@ -1,5 +1,6 @@
 // Stream metadata: record type and version, slide facts, stream facts and provenance, carried as
 // string key/values (Arrow schema metadata, Parquet key/value metadata).
+import { createHash } from 'node:crypto';
 import { recordDef, type RecordName } from './records';
 
 export const META_RECORD = 'slidepipe.record';
@@ -28,6 +29,63 @@ export interface ProvenanceEntry {
   params: Record<string, unknown>;
   /** ISO time the tool started. */
   time: string;
+  /**
+   * In a table of many slides: how many runs this entry stands for (the same tool, version and
+   * parameters on other inputs); argv and time are the first run's, the per-input parameters
+   * are left out, and `inputs_sha256` is a digest of every run's argv and per-input parameters.
+   */
+  runs?: number;
+  inputs_sha256?: string;
+}
+
+/** Parameters that name a run's inputs rather than how it ran: they differ from slide to slide. */
+export const PER_INPUT_PARAMS = ['slide', 'slide_id', 'patient_id', 'slides', 'inputs', 'input'] as const;
+
+const shared = (e: ProvenanceEntry) => Object.fromEntries(Object.entries(e.params ?? {}).filter(([k]) => !(PER_INPUT_PARAMS as readonly string[]).includes(k)));
+
+/**
+ * The provenance of a table made of several slides' streams: entry k of every stream's chain that
+ * ran the same tool, version and parameters (per-input parameters aside) on another slide becomes
+ * one entry with a count and a digest, so N slides do not carry N copies of each tool's entry.
+ * An entry found in several streams as it is (one run over several streams) counts once; an entry
+ * of one run stays as it is.
+ */
+export function compactProvenance(chains: ProvenanceEntry[][]): ProvenanceEntry[] {
+  const groups = new Map<string, Map<string, ProvenanceEntry>>();
+  for (const chain of chains) {
+    chain.forEach((e, k) => {
+      const key = JSON.stringify([k, e.tool, e.version, shared(e)]);
+      let runs = groups.get(key);
+      if (!runs) groups.set(key, (runs = new Map()));
+      runs.set(JSON.stringify(e), e);
+    });
+  }
+  const out: ProvenanceEntry[] = [];
+  const seen = new Set<string>();
+  for (const runs of groups.values()) {
+    const list = [...runs.values()];
+    if (list.length === 1) {
+      // The same entry may stand at another position of another chain: keep it once.
+      const key = JSON.stringify(list[0]);
+      if (!seen.has(key)) out.push(list[0]);
+      seen.add(key);
+      continue;
+    }
+    const [first] = list;
+    const perRun = list
+      .map((e) => e.inputs_sha256 ?? JSON.stringify([e.argv, Object.entries(e.params ?? {}).filter(([k]) => (PER_INPUT_PARAMS as readonly string[]).includes(k))]))
+      .sort();
+    out.push({
+      tool: first.tool,
+      version: first.version,
+      argv: first.argv,
+      params: shared(first),
+      time: list.map((e) => e.time).sort()[0],
+      runs: list.reduce((n, e) => n + (e.runs ?? 1), 0),
+      inputs_sha256: createHash('sha256').update(perRun.join('\n')).digest('hex'),
+    });
+  }
+  return out;
 }
 
 export interface StreamMeta {
@@ -158,7 +216,8 @@ export function mergeMeta(metas: StreamMeta[]): StreamMeta {
   if (slides.size <= 1) {
     return { record: first.record, version: first.version, slide: [...slides.values()][0] ?? null, facts, provenance };
   }
-  return { record: first.record, version: first.version, slide: null, facts: { ...facts, slides: [...slides.values()] }, provenance };
+  // A table of many slides keeps one entry per tool configuration; per-slide files keep full chains.
+  return { record: first.record, version: first.version, slide: null, facts: { ...facts, slides: [...slides.values()] }, provenance: compactProvenance(metas.map((m) => m.provenance)) };
 }
 
 const CONFLICT = '__differs__';

@@ -80,12 +80,25 @@ describe('stream metadata', () => {
     expect(withProvenance(base, null).provenance).toEqual(base.provenance);
   });
 
-  it('merges streams of several slides, keeping each provenance entry once', () => {
-    const b = { ...base, slide: { ...base.slide!, slide_id: 'a_b' }, provenance: [base.provenance[0], { ...base.provenance[0], argv: ['a_b.tif'] }] };
-    const m = mergeMeta([base, b]);
-    expect(m.slide).toBeNull();
-    expect((m.facts.slides as { slide_id: string }[]).map((s) => s.slide_id)).toEqual(['a_a', 'a_b']);
-    expect(m.provenance).toHaveLength(2);
+  it('merges streams of several slides into one entry per tool configuration', () => {
+    const tile = (slide: string, stride: number, time: string) => ({ tool: 'wsi-tile', version: '1', argv: [`${slide}.tif`], params: { slide: `${slide}.tif`, slide_id: slide, stride_px: stride }, time });
+    const meta = (slide: string, stride: number, time: string) => ({ ...base, slide: { ...base.slide!, slide_id: slide }, provenance: [tile(slide, stride, time)] });
+    const two = mergeMeta([meta('a_a', 256, 't2'), meta('a_b', 256, 't1'), meta('b_a', 128, 't3')]);
+    expect(two.slide).toBeNull();
+    expect((two.facts.slides as { slide_id: string }[]).map((s) => s.slide_id)).toEqual(['a_a', 'a_b', 'b_a']);
+    // The two stride-256 runs become one entry with a count and a digest of their inputs; the
+    // stride-128 run keeps its own entry as it was.
+    expect(two.provenance).toEqual([
+      { tool: 'wsi-tile', version: '1', argv: ['a_a.tif'], params: { stride_px: 256 }, time: 't1', runs: 2, inputs_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      tile('b_a', 128, 't3'),
+    ]);
+    // Merging again counts runs, and 2,000 slides cost what 2 do.
+    const many = mergeMeta(Array.from({ length: 2000 }, (_, i) => meta(`s${i}_a`, 256, `t${i}`)));
+    expect(many.provenance).toHaveLength(1);
+    expect(many.provenance[0].runs).toBe(2000);
+    expect(mergeMeta([many, { ...meta('z_a', 256, 't'), slide: { ...base.slide!, slide_id: 'z_a' } }]).provenance[0].runs).toBe(2001);
+    // One slide's stream keeps its full chain.
+    expect(mergeMeta([meta('a_a', 256, 't2'), meta('a_a', 256, 't3')]).provenance).toHaveLength(2);
     expect(() => mergeMeta([base, { ...base, record: 'box' }])).toThrow(/cannot merge/);
   });
 
