@@ -18,6 +18,8 @@ export default [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             // The record schemas are the contract: they depend on nothing of ours.
             { sourceTag: 'scope:schema', onlyDependOnLibsWithTags: [] },
+            // The ground floor (errors, recipes, registries) depends on nothing of ours.
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],

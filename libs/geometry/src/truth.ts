@@ -2,7 +2,7 @@
 // reader and bad-box policy as wsi-label and wsi-split (box-file.ts). GeoJSON polygons are scored
 // by their bounding boxes, as DigiLut scores boxes.
 import { readFileSync } from 'node:fs';
-import { inputError, SlidepipeError } from '@slidepipe/cli';
+import { inputError, SlidepipeError } from '@slidepipe/core';
 import type { Box } from './box';
 import { readBoxFile, slideAnnotations, type BadBoxPolicy, type RejectedAnnotation } from './box-file';
 

@@ -8,7 +8,7 @@ import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema as FbSchema } from 'apache-arrow/fb/schema';
 import { ByteBuffer } from 'flatbuffers';
-import { inputError, SlidepipeError, truncatedError } from '@slidepipe/cli';
+import { inputError, SlidepipeError, truncatedError } from '@slidepipe/core';
 
 const CONTINUATION = 0xffffffff;
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);

@@ -3,7 +3,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, fsyncSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { SlidepipeError } from '@slidepipe/cli';
+import { SlidepipeError } from '@slidepipe/core';
 
 const pending = new Set<string>();
 let hooked = false;

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { recordDef, validateSchema, type RecordName, type StreamMeta } from '@slidepipe/schema';
-import { inputError, SlidepipeError, usageError } from '@slidepipe/cli';
+import { inputError, SlidepipeError, usageError } from '@slidepipe/core';
 import { ByteQueue, readArrowStreams, type ArrowStream } from './arrow-stream';
 import { readParquetStream } from './parquet';
 import { deleteAtExit } from './atomic';

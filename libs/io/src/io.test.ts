@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { tableFromIPC as flechetteFromIPC, tableToIPC as flechetteToIPC, tableFromArrays as flechetteFromArrays, int32, float32, utf8, binary } from '@uwdata/flechette';
 import { RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
 import { encodeMeta, makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
-import { SlidepipeError } from '@slidepipe/cli';
+import { SlidepipeError } from '@slidepipe/core';
 import { ByteQueue, readArrowStreams } from './arrow-stream';
 import { readRecords } from './input';
 import { openRecordSink, type ParquetLayout } from './output';

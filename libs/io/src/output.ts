@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
 import { AsyncByteQueue } from 'apache-arrow/io/stream';
 import { mergeMeta, rebatch, type StreamMeta } from '@slidepipe/schema';
-import { SlidepipeError, usageError } from '@slidepipe/cli';
+import { SlidepipeError, usageError } from '@slidepipe/core';
 import { AtomicFile, deleteAtExit } from './atomic';
 import { ParquetFileWriter } from './parquet';
 import { describe, isStdio } from './paths';

@@ -22,7 +22,7 @@ import {
   Utf8,
 } from 'apache-arrow';
 import { decodeMeta, encodeMeta, makeBatch, recordDef, type ColumnValues, type StreamMeta } from '@slidepipe/schema';
-import { inputError, SlidepipeError, truncatedError } from '@slidepipe/cli';
+import { inputError, SlidepipeError, truncatedError } from '@slidepipe/core';
 import type { ArrowStream } from './arrow-stream';
 import { addPageChecksums, checkPageChecksums, chunkLayoutProblem, chunkRange, type PendingOffsetIndex } from './parquet-checksums';
 

@@ -1,6 +1,6 @@
 // "-" or no path means stdin/stdout, resolved here once for every tool.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { inputError } from '@slidepipe/cli';
+import { inputError } from '@slidepipe/core';
 import { slideIdProblem } from '@slidepipe/schema';
 
 export const STDIO = '-';

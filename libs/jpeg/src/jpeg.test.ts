@@ -101,7 +101,7 @@ describe('encodeJpeg', () => {
       encodeJpeg(short, W, H, { pixelFormat: 'bgrx' });
     } catch (err) {
       expect(err).toBeInstanceOf(JpegError);
-      expect((err as JpegError).code).toBe('JPEG_INVALID_ARGUMENT');
+      expect((err as JpegError).reason).toBe('JPEG_INVALID_ARGUMENT');
     }
   });
 
@@ -144,7 +144,7 @@ describe('decodeJpeg', () => {
     try {
       decodeJpeg(garbage);
     } catch (err) {
-      expect((err as JpegError).code).toBe('JPEG_DECODE_FAILED');
+      expect((err as JpegError).reason).toBe('JPEG_DECODE_FAILED');
       expect((err as JpegError).tjMessage).toMatch(/Not a JPEG file/);
       expect((err as JpegError).exitCode).toBe(65);
     }
@@ -162,7 +162,7 @@ describe('decodeJpeg', () => {
     }
     expect(caught).toBeInstanceOf(JpegError);
     expect((caught as JpegError).warning).toBe(true);
-    await expect(decodeJpegAsync(truncated)).rejects.toMatchObject({ code: 'JPEG_DECODE_FAILED', warning: true });
+    await expect(decodeJpegAsync(truncated)).rejects.toMatchObject({ reason: 'JPEG_DECODE_FAILED', warning: true });
   });
 });
 
@@ -213,7 +213,7 @@ describe('async variants', () => {
 
   it('reject garbage with a JpegError', async () => {
     await expect(decodeJpegAsync(Buffer.from('garbage garbage garbage'))).rejects.toMatchObject({
-      code: 'JPEG_DECODE_FAILED',
+      reason: 'JPEG_DECODE_FAILED',
       tjMessage: expect.stringMatching(/Not a JPEG file/),
     });
     await expect(encodeJpegAsync(Buffer.alloc(10), W, H, { pixelFormat: 'rgb' })).rejects.toBeInstanceOf(JpegError);

@@ -1,22 +1,13 @@
-/**
- * Errors of this library. `code` and `exitCode` use the vocabulary of libs/cli's SlidepipeError
- * (usage = EX_USAGE 64, bad-input = EX_DATAERR 65) so a tool maps them without knowing this
- * library, which stays independent of the command-line layer. `reason` is the finer, stable kind.
- */
+import { SlidepipeError } from '@slidepipe/core';
+
+/** Errors of this library: a bad option (beta, folds, seed, threshold) is a usage error, anything else bad input. */
 export type MetricsErrorReason = 'INVALID_LABELS' | 'INVALID_SCORES' | 'INVALID_OPTION' | 'INVALID_GROUPS' | 'INVALID_BOXES';
 
-export class MetricsError extends Error {
-  readonly reason: MetricsErrorReason;
-  /** A bad option (beta, folds, seed, threshold) is a usage error; anything else is bad input data. */
-  readonly code: 'usage' | 'bad-input';
-  readonly exitCode: 64 | 65;
-
+export class MetricsError extends SlidepipeError {
+  override name = 'MetricsError';
+  declare readonly reason: MetricsErrorReason;
   constructor(reason: MetricsErrorReason, message: string) {
-    super(message);
-    this.name = 'MetricsError';
-    this.reason = reason;
-    this.code = reason === 'INVALID_OPTION' ? 'usage' : 'bad-input';
-    this.exitCode = this.code === 'usage' ? 64 : 65;
+    super(reason === 'INVALID_OPTION' ? 'usage' : 'bad-input', message, undefined, { reason });
   }
 }
 

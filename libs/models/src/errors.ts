@@ -1,14 +1,22 @@
-/**
- * Error raised by @slidepipe/models. `code` is stable so the tools' error mapping (libs/cli) can
- * branch on it without parsing the message; messages say what was expected and what was received.
- */
-export class ModelError extends Error {
-  readonly code: ModelErrorCode;
+import { type ErrorCode, SlidepipeError } from '@slidepipe/core';
 
-  constructor(code: ModelErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ModelError';
-    this.code = code;
+const EXIT_CLASS: Record<ModelErrorCode, ErrorCode> = {
+  INVALID_GRAPH: 'runtime',
+  INVALID_PARAMETER: 'usage',
+  INVALID_DATA: 'bad-input',
+  INVALID_STATE: 'bad-input',
+  DIVERGED: 'runtime',
+};
+
+/**
+ * Error raised by @slidepipe/models. `reason` is stable so callers branch on it without parsing
+ * the message; messages say what was expected and what was received.
+ */
+export class ModelError extends SlidepipeError {
+  override name = 'ModelError';
+  declare readonly reason: ModelErrorCode;
+  constructor(reason: ModelErrorCode, message: string, options?: { cause?: unknown }) {
+    super(EXIT_CLASS[reason], message, undefined, { reason, cause: options?.cause });
   }
 }
 

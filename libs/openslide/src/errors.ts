@@ -1,3 +1,5 @@
+import { type ErrorCode, SlidepipeError } from '@slidepipe/core';
+
 export type OpenSlideErrorCode =
   /** libopenslide.so.0 could not be loaded. */
   | 'LIBRARY_MISSING'
@@ -13,33 +15,28 @@ export type OpenSlideErrorCode =
   /** The slide has no resolution and none was given. */
   | 'NO_MPP';
 
-// Exit statuses from libs/cli's vocabulary (sysexits: 64 usage, 65 bad input, 66 no input, 70 software),
-// kept here so this library does not depend on the command-line layer.
-const EXIT_CODES: Record<OpenSlideErrorCode, number> = {
-  LIBRARY_MISSING: 70, // EX_SOFTWARE: the install is broken
-  FILE_NOT_FOUND: 66, // EX_NOINPUT
-  FILE_NOT_READABLE: 66,
-  UNSUPPORTED_FORMAT: 65, // EX_DATAERR
-  OPENSLIDE_ERROR: 65,
-  SLIDE_CLOSED: 70, // EX_SOFTWARE: a caller bug
-  INVALID_ARGUMENT: 64, // EX_USAGE
-  NO_MPP: 65,
+const EXIT_CLASS: Record<OpenSlideErrorCode, ErrorCode> = {
+  LIBRARY_MISSING: 'runtime', // the install is broken
+  FILE_NOT_FOUND: 'no-input',
+  FILE_NOT_READABLE: 'no-input',
+  UNSUPPORTED_FORMAT: 'bad-input',
+  OPENSLIDE_ERROR: 'bad-input',
+  SLIDE_CLOSED: 'runtime', // a caller bug
+  INVALID_ARGUMENT: 'usage',
+  NO_MPP: 'bad-input',
 };
 
 /** Every failure of @slidepipe/openslide. Messages read `<what>: <cause> (slide <path>)`. */
-export class OpenSlideError extends Error {
+export class OpenSlideError extends SlidepipeError {
   override readonly name = 'OpenSlideError';
-  readonly code: OpenSlideErrorCode;
-  readonly exitCode: number;
+  declare readonly reason: OpenSlideErrorCode;
   /** The slide file concerned, when there is one. */
   readonly path: string | undefined;
   /** OpenSlide's own error string (openslide_get_error), when the failure came from the library. */
   readonly openslideMessage: string | undefined;
 
-  constructor(code: OpenSlideErrorCode, what: string, path?: string, openslideMessage?: string) {
-    super(path === undefined ? what : `${what} (slide ${path})`);
-    this.code = code;
-    this.exitCode = EXIT_CODES[code];
+  constructor(reason: OpenSlideErrorCode, what: string, path?: string, openslideMessage?: string) {
+    super(EXIT_CLASS[reason], path === undefined ? what : `${what} (slide ${path})`, undefined, { reason });
     this.path = path;
     this.openslideMessage = openslideMessage;
   }

@@ -42,6 +42,6 @@ describe('lowlevel', () => {
     lowlevel.close(osr);
     expect(osr.closed).toBe(true);
     expect(() => lowlevel.getLevelCount(osr)).toThrowError(OpenSlideError);
-    await expect(lowlevel.readRegionAsync(osr, Buffer.alloc(16), 0, 0, 0, 2, 2)).rejects.toMatchObject({ code: 'SLIDE_CLOSED', path: SVS });
+    await expect(lowlevel.readRegionAsync(osr, Buffer.alloc(16), 0, 0, 0, 2, 2)).rejects.toMatchObject({ reason: 'SLIDE_CLOSED', path: SVS });
   });
 });

@@ -48,7 +48,7 @@ async function expectOpenSlideError(promise: Promise<unknown>, code: string): Pr
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(OpenSlideError);
-  expect((err as OpenSlideError).code).toBe(code);
+  expect((err as OpenSlideError).reason).toBe(code);
   return err as OpenSlideError;
 }
 

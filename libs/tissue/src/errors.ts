@@ -1,18 +1,13 @@
-/**
- * Errors of this library. `code` and `exitCode` use the vocabulary of libs/cli's SlidepipeError
- * (usage = EX_USAGE 64, bad-input = EX_DATAERR 65), so a tool can map them without knowing this
- * library; it stays a separate class so this library does not depend on the command-line layer.
- */
+import { SlidepipeError } from '@slidepipe/core';
+
+/** Errors of this library: a parameter or detector name is a usage error, a picture bad input. */
 export type TissueErrorCode = 'usage' | 'bad-input';
 
-export class TissueError extends Error {
-  readonly code: TissueErrorCode;
-  readonly exitCode: number;
-  constructor(code: TissueErrorCode, message: string, exitCode: number) {
-    super(message);
-    this.name = 'TissueError';
-    this.code = code;
-    this.exitCode = exitCode;
+export class TissueError extends SlidepipeError {
+  override name = 'TissueError';
+  declare readonly code: TissueErrorCode;
+  constructor(code: TissueErrorCode, message: string) {
+    super(code, message);
   }
 }
 
@@ -36,7 +31,7 @@ export class TissueParamError extends TissueError {
     const message = info.unknownName
       ? `${info.context}: unknown ${JSON.stringify(info.parameter)}: expected ${info.expected}`
       : `${info.context}: parameter ${JSON.stringify(info.parameter)}: expected ${info.expected}, received ${received}`;
-    super('usage', message, 64);
+    super('usage', message);
     this.name = 'TissueParamError';
     this.parameter = info.parameter;
     this.expected = info.expected;
@@ -47,7 +42,7 @@ export class TissueParamError extends TissueError {
 /** An image, mask or rectangle whose numbers do not fit together. */
 export class TissueInputError extends TissueError {
   constructor(message: string) {
-    super('bad-input', message, 65);
+    super('bad-input', message);
     this.name = 'TissueInputError';
   }
 }

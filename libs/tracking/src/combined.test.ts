@@ -78,14 +78,14 @@ describe('CombinedRun', () => {
     await run.setTag('ignored', 'x');
     await run.end();
     expect(scalarsOf(eventsIn(join(dir, 'tb')))).toEqual(new Map([['loss@4', 0.25]]));
-    await expect(run.logMetric('loss', 1, 5)).rejects.toMatchObject({ code: 'TRACKING_STATE' });
-    await expect(CombinedRun.start({ name: 'none' })).rejects.toMatchObject({ code: 'TRACKING_CONFIG' });
+    await expect(run.logMetric('loss', 1, 5)).rejects.toMatchObject({ reason: 'TRACKING_STATE' });
+    await expect(CombinedRun.start({ name: 'none' })).rejects.toMatchObject({ reason: 'TRACKING_CONFIG' });
   });
 
   it('checks MLflow key rules before TensorBoard writes, so both sides stay equal', async () => {
     const tracker = createTracker({ env: { MLFLOW_TRACKING_URI: join(dir, 'mlruns') } });
     const run = await CombinedRun.start({ name: 'r', tracker, tensorboardDir: join(dir, 'tb') });
-    await expect(run.logMetrics({ 'bad:key': 1 }, 1)).rejects.toMatchObject({ code: 'TRACKING_INVALID' });
+    await expect(run.logMetrics({ 'bad:key': 1 }, 1)).rejects.toMatchObject({ reason: 'TRACKING_INVALID' });
     await run.end();
     expect(eventsIn(join(dir, 'tb'))).toHaveLength(1);
   });

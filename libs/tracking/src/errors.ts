@@ -1,5 +1,7 @@
+import { SlidepipeError } from '@slidepipe/core';
+
 /**
- * Every failure of this library is a TrackingError with a stable `code`, so the trainer can
+ * Every failure of this library is a TrackingError with a stable `reason`, so the trainer can
  * decide whether a tracking problem should stop training or only be reported.
  */
 export type TrackingErrorCode =
@@ -10,16 +12,16 @@ export type TrackingErrorCode =
   | 'TRACKING_STATE' // a call on a run or writer that is already closed
   | 'TRACKING_IO'; // a file-store or event-file write failed
 
-export class TrackingError extends Error {
+/** A tool that gives up because of tracking exits as a software error (70). */
+export class TrackingError extends SlidepipeError {
   override readonly name = 'TrackingError';
-  /** Exit status a tool should use when it gives up because of this error (software error). */
-  readonly exitCode = 70;
+  declare readonly reason: TrackingErrorCode;
   constructor(
-    readonly code: TrackingErrorCode,
+    reason: TrackingErrorCode,
     message: string,
     options?: { cause?: unknown; readonly status?: number; readonly serverErrorCode?: string },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super('runtime', message, undefined, { reason, cause: options?.cause });
     this.status = options?.status;
     this.serverErrorCode = options?.serverErrorCode;
   }

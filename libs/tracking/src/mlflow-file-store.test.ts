@@ -231,7 +231,7 @@ describe('MLflow file store', () => {
     const run = await tracker(root).startRun('r');
     await run.end('KILLED');
     await run.end('FINISHED');
-    await expect(run.logMetric('x', 1, 1)).rejects.toMatchObject({ code: 'TRACKING_STATE' });
+    await expect(run.logMetric('x', 1, 1)).rejects.toMatchObject({ reason: 'TRACKING_STATE' });
     expect(meta(join(root, '0', run.runId))['status']).toBe(5);
   });
 

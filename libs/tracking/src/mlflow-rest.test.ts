@@ -210,7 +210,7 @@ describe('MLflow REST tracker', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(TrackingError);
-    expect(err).toMatchObject({ code: 'TRACKING_HTTP', status: 400, serverErrorCode: 'INVALID_PARAMETER_VALUE' });
+    expect(err).toMatchObject({ reason: 'TRACKING_HTTP', status: 400, serverErrorCode: 'INVALID_PARAMETER_VALUE' });
     expect((err as Error).message).toBe(
       `mlflow: POST runs/log-batch failed with HTTP 400: INVALID_PARAMETER_VALUE: Changing param values is not allowed. Param with key='lr' was already logged (${server.url})`,
     );
@@ -237,7 +237,7 @@ describe('MLflow REST tracker', () => {
     n = 0;
     server.received.length = 0;
     const impatient = new MlflowRestClient({ trackingUri: server.url, retries: 1, retryBaseDelayMs: 0 });
-    await expect(impatient.createExperiment('x')).rejects.toMatchObject({ code: 'TRACKING_HTTP', status: 503 });
+    await expect(impatient.createExperiment('x')).rejects.toMatchObject({ reason: 'TRACKING_HTTP', status: 503 });
     expect(server.received).toHaveLength(2);
   });
 
@@ -253,7 +253,7 @@ describe('MLflow REST tracker', () => {
     await server.stop();
     const client = new MlflowRestClient({ trackingUri: url, retries: 0 });
     const err = await client.createExperiment('x').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'TRACKING_NETWORK' });
+    expect(err).toMatchObject({ reason: 'TRACKING_NETWORK' });
     expect((err as Error).message).toMatch(new RegExp(`cannot reach ${url}.*ECONNREFUSED`));
     await server.start(); // for afterEach
   });

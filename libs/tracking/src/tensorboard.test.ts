@@ -130,7 +130,7 @@ describe('TensorBoardWriter', () => {
       return undefined;
     })();
     expect(err).toBeInstanceOf(TrackingError);
-    expect((err as TrackingError).code).toBe('TRACKING_STATE');
+    expect((err as TrackingError).reason).toBe('TRACKING_STATE');
   });
 
   it('reports a log directory it cannot create', () => {

@@ -148,7 +148,7 @@ describe('MlpTrainer', () => {
       try {
         f();
       } catch (e) {
-        return (e as ModelError).code;
+        return (e as ModelError).reason;
       }
       return 'no error';
     };
