@@ -2,8 +2,19 @@
 // Streams in (patch-score records, one or several slides per stream), one box stream per slide out.
 import { boxesOverlap, clampBoxToSlide, type Box, type ListedSlide } from '@slidepipe/geometry';
 import { inputError } from '@slidepipe/cli';
-import type { RecordStream } from '@slidepipe/io';
-import { RECORDS, withProvenance, type BoxRecord, type ProvenanceEntry, type SlideFacts, type StreamMeta } from '@slidepipe/schema';
+import { groupBySlide, type RecordStream } from '@slidepipe/io';
+import {
+  LAST_UNDERSCORE_PATIENT,
+  patchExtent,
+  patientIdOf,
+  RECORDS,
+  slideFactsOf,
+  withProvenance,
+  type BoxRecord,
+  type ProvenanceEntry,
+  type SlideFacts,
+  type StreamMeta,
+} from '@slidepipe/schema';
 import { PatchColumns, ScoreGrid } from './grid';
 import type { ChosenMethod } from './methods/registry';
 import type { Params } from './params';
@@ -101,16 +112,7 @@ export function boxesForGrid(grid: ScoreGrid, method: ChosenMethod, refine: Refi
   return out;
 }
 
-function patientOf(slideId: string): string {
-  const u = slideId.lastIndexOf('_');
-  return u > 0 ? slideId.slice(0, u) : slideId;
-}
-
-function slideFactsFor(s: RecordStream, slideId: string): SlideFacts | null {
-  if (s.meta.slide?.slide_id === slideId) return s.meta.slide;
-  const listed = (s.meta.facts.slides as SlideFacts[] | undefined) ?? [];
-  return listed.find((f) => f.slide_id === slideId) ?? null;
-}
+const patientOf = (slideId: string) => patientIdOf(slideId, LAST_UNDERSCORE_PATIENT);
 
 /**
  * Boxes for every slide of every stream, in input order, then (with a counts list) padded boxes
@@ -121,30 +123,15 @@ export async function* boxSlides(streams: AsyncIterable<RecordStream>, opts: Box
   const listed = opts.count.kind === 'list' ? opts.count.slides : null;
   const unlisted: string[] = [];
   for await (const s of streams) {
-    const bySlide = new Map<string, PatchColumns>();
-    if (s.meta.slide) bySlide.set(s.meta.slide.slide_id, new PatchColumns());
-    for await (const b of s.batches) {
-      const ids = b.getChild('slide_id')!;
-      const cols = ['x0', 'y0', 'w0', 'h0', 'col', 'row', 'score'].map((c) => b.getChild(c)!.toArray() as ArrayLike<number>);
-      const [x0, y0, w0, h0, col, row, score] = cols;
-      let last = '';
-      let cur: PatchColumns | undefined;
-      for (let i = 0; i < b.numRows; i++) {
-        const id = ids.get(i) as string;
-        if (id !== last || !cur) {
-          last = id;
-          cur = bySlide.get(id);
-          if (!cur) bySlide.set(id, (cur = new PatchColumns()));
-        }
-        cur.push(x0[i], y0[i], w0[i], h0[i], col[i], row[i], score[i]);
-      }
-    }
+    const bySlide = await groupBySlide(s, ['x0', 'y0', 'w0', 'h0', 'col', 'row', 'score'], () => new PatchColumns(), (p, c, i) =>
+      p.push(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i]),
+    );
     for (const [slideId, patches] of bySlide) {
       if (done.has(slideId)) throw inputError(s.source, `slide ${slideId} comes in more than one stream; give each slide's scores in one piece`);
       done.add(slideId);
       const entry = listed?.get(slideId);
       if (listed && !entry) unlisted.push(slideId);
-      const facts = slideFactsFor(s, slideId);
+      const facts = slideFactsOf(s.meta, slideId);
       const slide = resolveSlide(slideId, facts, entry ?? null, patches, opts.warn);
       const grid = new ScoreGrid(slideId, patches, slide.width0, slide.height0);
       const n = opts.count.kind === 'fixed' ? opts.count.n : listed ? (entry?.trustiiIds.length ?? 0) : null;
@@ -179,12 +166,7 @@ function resolveSlide(slideId: string, facts: SlideFacts | null, listed: ListedS
   if (listed && listed.width0 && listed.height0) {
     return { ...(facts ?? { slide_id: slideId, patient_id: patientOf(slideId), mpp0: null }), width0: listed.width0, height0: listed.height0 };
   }
-  let w = 0;
-  let h = 0;
-  for (let i = 0; i < p.n; i++) {
-    w = Math.max(w, p.x0[i] + p.w0[i]);
-    h = Math.max(h, p.y0[i] + p.h0[i]);
-  }
+  const { width0: w, height0: h } = patchExtent(p);
   warn?.(`slide ${slideId}: no level-0 size in the stream metadata; boxes are kept inside the patches' extent (${w} x ${h} px)`);
   return { ...(facts ?? { slide_id: slideId, patient_id: patientOf(slideId), mpp0: null }), width0: w, height0: h };
 }

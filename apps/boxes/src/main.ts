@@ -1,52 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { inputError, runTool, usageError } from '@slidepipe/cli';
-import { readDigilutValidationCsv } from '@slidepipe/geometry';
-import { checkOutput, openRecordSink, readRecords, slideOutputPath, type RecordSink } from '@slidepipe/io';
-import { makeBatch, schemaFor, type BoxRecord } from '@slidepipe/schema';
+import { runTool } from '@slidepipe/cli';
 import { Option } from 'commander';
-import { boxSlides, FILL_FACTORS, NEUTRAL_BOX, type CountPlan, type Fill, type SlideResult } from './boxes';
-import { DEFAULT_METHOD, methodFromRecipe, methodsHelp } from './methods/registry';
-import { parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS, writeTextFile } from './outputs';
+import { FILL_FACTORS, NEUTRAL_BOX } from './boxes';
+import { DEFAULT_METHOD, methodsHelp } from './methods/registry';
+import { SUBMISSION_COLUMNS } from './outputs';
 import { DEFAULT_REFINE } from './refine';
+import { run, type BoxesFlags } from './run';
 
-/** A bound checked before any work: DigiLut slides hold a handful of lesions. */
-const MAX_BOXES_PER_SLIDE = 10_000;
-
-interface Opts {
-  method: string;
-  count?: string;
-  counts?: string;
-  refine: boolean;
-  refineLevel: string;
-  submission?: string;
-  columns?: string;
-  geojson?: string;
-  contours?: string;
-  fill: Fill;
-}
-
-function unitInterval(flag: string, v: string, open0 = true): number {
-  const x = Number(v);
-  if (!(Number.isFinite(x) && (open0 ? x > 0 : x >= 0) && x <= 1)) throw usageError(flag, `expected a number in ${open0 ? '(0' : '[0'}, 1], got ${JSON.stringify(v)}`);
-  return x;
-}
-
-function boxBatch(rows: BoxRecord[], schema: ReturnType<typeof schemaFor>) {
-  const pick = <K extends keyof BoxRecord>(k: K) => rows.map((r) => r[k]);
-  return makeBatch(schema, {
-    slide_id: pick('slide_id'),
-    rank: Int32Array.from(pick('rank')),
-    x1: Int32Array.from(pick('x1')),
-    y1: Int32Array.from(pick('y1')),
-    x2: Int32Array.from(pick('x2')),
-    y2: Int32Array.from(pick('y2')),
-    score: Float32Array.from(pick('score')),
-    padded: pick('padded'),
-    trustii_id: pick('trustii_id'),
-  });
-}
-
-void runTool<Opts>({
+void runTool<BoxesFlags>({
   name: 'boxes',
   summary:
     'Turn patch scores into lesion boxes (level-0 px, inside the slide), best first, exactly N per slide when asked; optionally the DigiLut submission CSV and QuPath GeoJSON.',
@@ -98,70 +58,5 @@ Records go to stdout (or -o); when stdout is a terminal and --submission/--geojs
 those files are written.`,
     );
   },
-  async run(ctx, inputs, opts) {
-    const method = methodFromRecipe(opts.method);
-    if (opts.count !== undefined && opts.counts !== undefined) throw usageError('--count/--counts', 'give one of them, not both');
-    let count: CountPlan = { kind: 'all' };
-    if (opts.count !== undefined) {
-      const n = Number(opts.count);
-      if (!Number.isInteger(n) || n < 0) throw usageError('--count', `expected a non-negative integer, got ${JSON.stringify(opts.count)}`);
-      if (n > MAX_BOXES_PER_SLIDE) throw usageError('--count', `at most ${MAX_BOXES_PER_SLIDE} boxes per slide, got ${n}`);
-      count = { kind: 'fixed', n };
-    } else if (opts.counts !== undefined) {
-      if (!existsSync(opts.counts)) throw usageError('--counts', `no such file: ${opts.counts}`);
-      count = { kind: 'list', slides: readDigilutValidationCsv(readFileSync(opts.counts, 'utf8'), opts.counts) };
-      const most = [...count.slides.values()].reduce((m, s) => (s.trustiiIds.length > m.trustiiIds.length ? s : m), { trustiiIds: [] as string[], slideId: '' });
-      if (most.trustiiIds.length > MAX_BOXES_PER_SLIDE) throw inputError(opts.counts, `slide ${most.slideId} lists ${most.trustiiIds.length} boxes, more than ${MAX_BOXES_PER_SLIDE}`);
-    }
-    const refine = opts.refine ? { ...DEFAULT_REFINE, level: unitInterval('--refine-level', opts.refineLevel) } : null;
-    const columns = opts.columns ? parseColumns(opts.columns) : [...SUBMISSION_COLUMNS];
-    if (opts.columns && !opts.submission) throw usageError('--columns', 'goes with --submission');
-    const contours = opts.contours ? opts.contours.split(',').map((v) => unitInterval('--contours', v.trim())) : [];
-    if (contours.length && !opts.geojson) throw usageError('--contours', 'goes with --geojson');
-    if (opts.submission) checkOutput(opts.submission, ctx.force);
-    if (opts.geojson && !opts.geojson.includes('{slide}')) checkOutput(opts.geojson, ctx.force);
-    if (opts.submission && count.kind !== 'list') ctx.log.warn('--submission without --counts: the trustii_id column stays empty');
-
-    const sideOnly = !ctx.output && process.stdout.isTTY && Boolean(opts.submission || opts.geojson);
-    const sink: RecordSink | null = sideOnly ? null : openRecordSink(ctx.output, { force: ctx.force });
-    const provenance = ctx.provenance_entry({
-      method: method.def.name,
-      ...method.params,
-      refine: refine ? { level: refine.level, sub: refine.sub } : false,
-      count: count.kind === 'fixed' ? count.n : count.kind === 'list' ? { counts: opts.counts } : 'all',
-      fill: count.kind === 'all' ? null : opts.fill,
-      neutral_box: NEUTRAL_BOX,
-    });
-    const kept: SlideResult[] = [];
-    let slides = 0;
-    let padded = 0;
-    let singleGeoJson: string | null = null;
-    try {
-      for await (const r of boxSlides(readRecords(inputs, { expect: ['patch-score'] }), { method, refine, count, fill: opts.fill, provenance, warn: ctx.log.warn })) {
-        slides++;
-        padded += r.boxes.filter((b) => b.padded).length;
-        if (sink) {
-          const schema = schemaFor(r.meta);
-          await sink.begin(schema, r.meta);
-          if (r.boxes.length) await sink.write(boxBatch(r.boxes, schema));
-          await sink.end();
-        }
-        if (opts.geojson) {
-          const text = `${JSON.stringify(qupathGeoJson(r, contours))}\n`;
-          // One file for one slide: written at the end, so a second slide fails before any file appears.
-          if (opts.geojson.includes('{slide}')) writeTextFile(slideOutputPath(opts.geojson, r.slide.slide_id), text, ctx.force);
-          else if (slides > 1) throw usageError('--geojson', 'several slides: put {slide} in the path');
-          else singleGeoJson = text;
-        }
-        if (opts.submission) kept.push({ ...r, grid: null });
-      }
-      if (singleGeoJson !== null) writeTextFile(opts.geojson!, singleGeoJson, ctx.force);
-      if (opts.submission) writeTextFile(opts.submission, submissionCsv(kept, columns), ctx.force);
-      await sink?.close();
-    } catch (e) {
-      sink?.abort();
-      throw e;
-    }
-    ctx.log.info(`${slides} slide(s), method ${method.def.name}${refine ? ', refined' : ', grid-snapped'}${padded ? `, ${padded} neutral box(es) added` : ''}`);
-  },
+  run,
 });

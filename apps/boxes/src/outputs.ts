@@ -1,8 +1,6 @@
-// The files people use: the DigiLut submission CSV and QuPath GeoJSON. Written whole, atomically.
-import { writeSync } from 'node:fs';
+// The files people use: the DigiLut submission CSV and QuPath GeoJSON (written whole, atomically, by run).
 import { usageError } from '@slidepipe/cli';
 import { boxToPolygon, normalizeMultiPolygon, type PolygonCoords } from '@slidepipe/geometry';
-import { AtomicFile } from '@slidepipe/io';
 import type { BoxRecord } from '@slidepipe/schema';
 import type { SlideResult } from './boxes';
 
@@ -103,17 +101,4 @@ export function qupathGeoJson(r: SlideResult, contourLevels: readonly number[]):
     if (f) features.push(f);
   }
   return { type: 'FeatureCollection', features };
-}
-
-
-export function writeTextFile(path: string, text: string, force: boolean): void {
-  const f = new AtomicFile(path, force);
-  try {
-    const buf = Buffer.from(text);
-    for (let off = 0; off < buf.length; ) off += writeSync(f.fd, buf, off);
-    f.commit();
-  } catch (e) {
-    f.abort();
-    throw e;
-  }
 }

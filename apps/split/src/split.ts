@@ -2,7 +2,7 @@
 // stratified by whether the patient has lesions. Pure: inputs are parsed tables, output is rows.
 import { assignGroupFolds, splitGroups, type GroupInfo } from '@slidepipe/metrics';
 import { describeRejected, slideAnnotations, type BadBoxPolicy, type BoxFile } from '@slidepipe/geometry';
-import type { SplitRecord } from '@slidepipe/schema';
+import { patientIdOf, type SplitRecord } from '@slidepipe/schema';
 import { inputError, usageError } from '@slidepipe/cli';
 
 export const DEFAULT_PATIENT_PATTERN = '^(.*)_[ab]$';
@@ -46,9 +46,7 @@ interface SlideInfo {
 
 /** Patient id of a slide id: the named group "patient", else group 1, else the whole match. */
 export function patientOf(slideId: string, pattern: RegExp): string | null {
-  const m = pattern.exec(slideId);
-  if (!m) return null;
-  return m.groups?.patient ?? m[1] ?? m[0];
+  return patientIdOf(slideId, { pattern, unmatched: 'none' });
 }
 
 const list = (ids: string[], n = 8) => `${ids.slice(0, n).join(', ')}${ids.length > n ? `, ... (${ids.length} in all)` : ''}`;

@@ -1,26 +1,10 @@
-// wsi-synth entry: argv to options, run, errors to exit codes. The work is in synth.ts.
+// wsi-synth entry: argv to options, then run (run.ts; the work is in synth.ts).
 import { Option } from 'commander';
-import { runTool, usageError } from '@slidepipe/cli';
+import { runTool } from '@slidepipe/cli';
+import { run, type SynthFlags } from './run';
 import { EXAMPLES } from './usage';
 
-interface Opts {
-  patients: string;
-  size: string;
-  seed: string;
-  mpp: string;
-  validationFraction: string;
-  negativeFraction: string;
-  jpegQuality: string;
-  bigtiff: string;
-}
-
-function numberFlag(flag: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw usageError(flag, `expected a number, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-void runTool<Opts>({
+void runTool<SynthFlags>({
   name: 'synth',
   summary:
     'Write a deterministic synthetic DigiLut-like cohort into a folder: for each patient two slides <patient>_a.tif and ' +
@@ -49,25 +33,5 @@ void runTool<Opts>({
       .option('--jpeg-quality <q>', 'JPEG quality of the tiles, 1..100', '80')
       .addOption(new Option('--bigtiff <mode>', 'BigTIFF: auto (only past 4 GB), always, never').choices(['auto', 'always', 'never']).default('auto'));
   },
-  async run(ctx, _args, o) {
-    if (!ctx.output || ctx.output === '-') throw usageError('-o/--output', 'expected a folder to write the cohort into');
-    // Loaded only now, so --help and --version stay instant.
-    const { synthesizeCohort } = await import('./synth');
-    const started = performance.now();
-    const report = await synthesizeCohort({
-      outDir: ctx.output,
-      force: ctx.force,
-      size: o.size as 'tiny' | 'small' | 'medium' | 'digilut',
-      patients: numberFlag('--patients', o.patients),
-      seed: numberFlag('--seed', o.seed),
-      mpp: numberFlag('--mpp', o.mpp),
-      validationFraction: numberFlag('--validation-fraction', o.validationFraction),
-      negativeFraction: numberFlag('--negative-fraction', o.negativeFraction),
-      jpegQuality: numberFlag('--jpeg-quality', o.jpegQuality),
-      bigTiff: o.bigtiff as 'auto' | 'always' | 'never',
-      log: ctx.quiet ? undefined : (m) => ctx.log.info(m),
-    });
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    ctx.log.info(`wrote ${report.plan.slides.length} slides and ${report.files.length - report.plan.slides.length} other files to ${ctx.output} in ${seconds} s`);
-  },
+  run,
 });

@@ -1,8 +1,6 @@
 // Default slide and patient ids, from the slide's file name.
 import { basename, extname } from 'node:path';
-
-// DigiLut names its slides `<patient>_a.tif` and `<patient>_b.tif`: two slides per patient.
-const DIGILUT_SLIDE_ID = /^(.+)_[ab]$/i;
+import { DIGILUT_PATIENT, patientIdOf } from '@slidepipe/schema';
 
 /** The file name without its last extension: `dir/12_a.tif` -> `12_a`. */
 export function slideIdFromPath(path: string): string {
@@ -12,5 +10,5 @@ export function slideIdFromPath(path: string): string {
 
 /** `<patient>` for a DigiLut slide id `<patient>_<a|b>`; otherwise the slide id itself (one slide per patient). */
 export function patientIdFromSlideId(slideId: string): string {
-  return DIGILUT_SLIDE_ID.exec(slideId)?.[1] ?? slideId;
+  return patientIdOf(slideId, DIGILUT_PATIENT);
 }

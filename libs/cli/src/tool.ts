@@ -3,7 +3,8 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../package.json';
-import { EXIT, isBrokenPipe, SlidepipeError } from './errors';
+import { EXIT, isBrokenPipe } from './errors';
+import { positiveInteger } from './flags';
 import { makeLogger, type Logger } from './log';
 
 export const VERSION: string = pkg.version;
@@ -54,11 +55,6 @@ export interface ToolDef<O> {
   run(ctx: ToolContext, args: string[], opts: O): Promise<void>;
 }
 
-const parseThreads = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new SlidepipeError('usage', '--threads', `expected a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-};
 
 /** Builds the commander program of a tool (exported for help-text checks and docs). */
 export function buildCommand<O>(def: ToolDef<O>): Command {
@@ -77,7 +73,7 @@ export function buildCommand<O>(def: ToolDef<O>): Command {
   if (shared.force) cmd.option('--force', typeof shared.force === 'string' ? shared.force : 'replace an existing output file');
   cmd.option('-q, --quiet', 'no log messages (errors still go to stderr)');
   if (shared.threads) {
-    cmd.addOption(new Option('--threads <n>', 'worker threads').default(availableParallelism(), 'number of CPUs').argParser(parseThreads));
+    cmd.addOption(new Option('--threads <n>', 'worker threads').default(availableParallelism(), 'number of CPUs').argParser(positiveInteger('--threads')));
   }
   if (shared.provenance) cmd.option('--no-provenance', 'do not append a provenance entry to the stream metadata');
   cmd.addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  ${e}`).join('\n')}\n`);

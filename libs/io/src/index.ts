@@ -4,3 +4,4 @@ export { ByteQueue, parseMessageHeader, readArrowStreams, type ArrowStream } fro
 export { readParquetStream, ParquetFileWriter, arrowFieldsFromParquet } from './parquet';
 export * from './input';
 export * from './output';
+export * from './slides';

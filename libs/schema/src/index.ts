@@ -1,3 +1,4 @@
 export * from './records';
 export * from './meta';
 export * from './arrow';
+export * from './slides';
