@@ -1,7 +1,8 @@
 // Generates a whole cohort into a folder: slides, the DigiLut CSVs, manifest.json and a contact
 // sheet. Slides are written one after the other; each is streamed to disk in bounded memory.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '@slidepipe/io';
 import { join } from 'node:path';
 import { planCohort } from './cohort';
 import { contactSheet } from './contact-sheet';
@@ -62,13 +63,6 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Writes a small file under a temporary name, then renames it into place. */
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const temp = `${path}.partial`;
-  writeFileSync(temp, data);
-  renameSync(temp, path);
-}
-
 export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport> {
   const params: CohortParams = {
     size: opts.size,
@@ -106,7 +100,7 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
         `${s.lesions.length} lesions, ${s.split}, ${(result.bytes / 1e6).toFixed(1)} MB, ${seconds} s`,
     );
   }
-  for (const [name, text] of Object.entries(csvs)) writeAtomic(join(opts.outDir, name), text);
+  for (const [name, text] of Object.entries(csvs)) writeFileAtomic(join(opts.outDir, name), text, true);
   // A sheet of thousands of thumbnails helps nobody and costs gigabytes: the first slides only.
   const sheet = await contactSheet(
     outcomes.slice(0, MAX_SHEET_SLIDES).map((o) => ({
@@ -118,7 +112,7 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
       slideHeightPx: o.plan.heightPx,
     })),
   );
-  writeAtomic(join(opts.outDir, CONTACT_SHEET_FILE), sheet);
+  writeFileAtomic(join(opts.outDir, CONTACT_SHEET_FILE), sheet, true);
   const files = {
     train: 'train.csv',
     validation: 'validation.csv',
@@ -127,6 +121,6 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
     contactSheet: CONTACT_SHEET_FILE,
   };
   const manifest = buildManifest(plan, outcomes, VERSION, files, Math.min(outcomes.length, MAX_SHEET_SLIDES));
-  writeAtomic(join(opts.outDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileAtomic(join(opts.outDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', true);
   return { plan, outcomes, files: names };
 }

@@ -3,7 +3,8 @@
 // head is already in the folder with the same recipe and data (same fingerprint) is not retrained;
 // the same seed and data give byte-identical heads.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@slidepipe/io';
 import { basename, join } from 'node:path';
 import { inputError, SlidepipeError, type Logger } from '@slidepipe/cli';
 import {
@@ -84,17 +85,6 @@ const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.b
 /** What a fold head depends on: the recipe, the backbone, the embeddings and the fold's rows. */
 function foldFingerprint(recipe: HeadRecipe, t: EmbeddingTable, dataHash: string, f: FoldPlan): string {
   return sha256(JSON.stringify({ recipe, backbone: t.backbone.sha256, data: dataHash, fold: f.fold }), bytes(f.train), bytes(f.val));
-}
-
-function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 function trainerOptions(r: HeadRecipe, seed: number): MlpTrainOptionsInput {
@@ -237,7 +227,7 @@ async function trainFold(t: EmbeddingTable, f: FoldPlan, folds: number, fingerpr
       docString: `slidepipe MLP head, fold ${f.fold} of ${folds}: x [N, ${t.dim}] raw ${t.backbone.name} embeddings -> logit [N], prob [N]`,
     });
     const path = join(o.outDir, foldFile(f.fold));
-    writeAtomic(path, model);
+    writeFileAtomic(path, model, true);
     return {
       fold: f.fold,
       file: foldFile(f.fold),
@@ -349,7 +339,7 @@ export async function trainCrossValidated(t: EmbeddingTable, plan: CvPlan, o: Tr
       provenance: o.provenance,
     };
     const manifestPath = join(o.outDir, ENSEMBLE_FILE);
-    writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, true);
     await run?.logMetrics(summary, 0);
     await run?.logArtifact(manifestPath);
     status = 'FINISHED';
