@@ -75,9 +75,12 @@ void runTool<Opts>({
     }
     if (!inputs.slides.length) throw usageError('slides', 'give one or more slide files, or --run DIR');
     const overlays = await loadOverlays(inputs);
-    const slides = await openSlides(inputs.slides, (m) => ctx.log.warn(m));
-    if (slides.every((s) => s.error))
+    const slides = await openSlides(inputs.slides);
+    if (slides.every((s) => s.error)) {
       throw new SlidepipeError('bad-input', inputs.slides[0], `no slide could be opened: ${slides[0].error}`);
+    }
+    for (const s of slides)
+      if (s.error) ctx.log.warn(`${s.file}: cannot be opened, shown as an error in the page: ${s.error}`);
     const osd = dirname(createRequire(import.meta.url).resolve('openseadragon'));
     const server = createViewServer(slides, overlays, {
       quality: opts.quality,

@@ -40,7 +40,7 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export async function openSlides(paths: string[], log: (msg: string) => void): Promise<ServedSlide[]> {
+export async function openSlides(paths: string[]): Promise<ServedSlide[]> {
   const out: ServedSlide[] = [];
   for (const file of paths) {
     const id = slideIdOf(file);
@@ -57,7 +57,6 @@ export async function openSlides(paths: string[], log: (msg: string) => void): P
       });
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
-      log(`${file}: cannot be opened, shown as an error in the page: ${msg}`);
       out.push({ id, file, slide: null, dz: null, error: msg, tag: '' });
     }
   }
