@@ -110,4 +110,4 @@ for f in CMU-1-Small-Region.svs CMU-1-Small-Region.generic-tiled-jpeg.tif; do
   [ -f "real/$id.parquet" ] || wsi-tile -q "$FIX/$f" --grid-png "real/$id.grid.png" | wsi-cat -q -o "real/$id.parquet"
 done
 
-node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))" "$FIX"
+node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))" "$FIX" && echo "explore the results in the browser: wsi-view --run ${OUT#"$ROOT"/}"

@@ -12,6 +12,8 @@ debs=(libopenslide0 openslide-tools libturbojpeg0 libvips-tools python3-openslid
 # Tests: Snakemake, to run pipeline/Snakefile for real (Debian 12 has 7.21; the Python package
 # index serves none here).
 [ "${1:-}" = --test ] && debs+=(snakemake)
+# Tests: a real browser for wsi-view's page (driven by puppeteer-core, which downloads nothing).
+[ "${1:-}" = --test ] && debs+=(chromium)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -33,7 +35,7 @@ want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: npm ci" >&2
   # onnxruntime-node ships its CPU library; its postinstall would try to fetch CUDA libraries.
-  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+  ONNXRUNTIME_NODE_INSTALL=skip PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 
