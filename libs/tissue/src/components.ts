@@ -1,8 +1,9 @@
+import { labelComponents as labelImageComponents, type Connectivity } from '@slidepipe/image';
 import { TissueParamError } from './errors';
 import { checkMask } from './mask';
 import type { Mask } from './types';
 
-export type Connectivity = 4 | 8;
+export type { Connectivity };
 
 export interface Components {
   /** Per pixel: 0 outside the labelled value, else the component's label 1..count. */
@@ -14,53 +15,15 @@ export interface Components {
 
 /**
  * Labels the connected components of the pixels equal to `value` (1 = tissue by default),
- * numbered in raster order of their first pixel. Flood fill with an explicit stack: linear time,
- * no recursion depth limit on large blobs.
+ * numbered in raster order of their first pixel.
  */
 export function labelComponents(mask: Mask, connectivity: Connectivity = 8, value: 0 | 1 = 1): Components {
   checkMask(mask);
   if (connectivity !== 4 && connectivity !== 8) {
     throw new TissueParamError({ context: 'connected components', parameter: 'connectivity', expected: '4 or 8', received: connectivity });
   }
-  const { width, height, data } = mask;
-  const n = width * height;
-  const labels = new Int32Array(n);
-  const stack = new Int32Array(n);
-  const areas: number[] = [0];
-  // Pixels of the other value are marked -1 up front, so the fill only tests labels[j] === 0.
-  for (let i = 0; i < n; i++) if ((data[i] !== 0 ? 1 : 0) !== value) labels[i] = -1;
-  let count = 0;
-  for (let start = 0; start < n; start++) {
-    if (labels[start] !== 0) continue;
-    const label = ++count;
-    let area = 0;
-    let top = 0;
-    stack[top++] = start;
-    labels[start] = label;
-    while (top > 0) {
-      const i = stack[--top];
-      area++;
-      const x = i % width;
-      const y = (i - x) / width;
-      const xLo = x > 0 ? -1 : 0;
-      const xHi = x < width - 1 ? 1 : 0;
-      const yLo = y > 0 ? -1 : 0;
-      const yHi = y < height - 1 ? 1 : 0;
-      for (let dy = yLo; dy <= yHi; dy++) {
-        for (let dx = xLo; dx <= xHi; dx++) {
-          if (connectivity === 4 ? dx !== 0 && dy !== 0 : false) continue;
-          const j = i + dy * width + dx;
-          if (labels[j] === 0) {
-            labels[j] = label;
-            stack[top++] = j;
-          }
-        }
-      }
-    }
-    areas.push(area);
-  }
-  for (let i = 0; i < n; i++) if (labels[i] < 0) labels[i] = 0;
-  return { labels, count, areasPx: Int32Array.from(areas) };
+  const { labels, count, areas } = labelImageComponents(mask.data, mask.width, mask.height, { connectivity, value });
+  return { labels, count, areasPx: areas };
 }
 
 /** Drops tissue components (8-connected) with fewer than `minAreaPx` pixels. */

@@ -1,9 +1,6 @@
-/** An 8-bit RGB image, channels interleaved (R, G, B, R, G, B, ...), rows top to bottom. */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+import type { RgbImage } from '@slidepipe/image';
+
+export type { RgbImage };
 
 /** A binary mask, one byte per pixel: 1 = tissue, 0 = background. Same layout as `RgbImage`. */
 export interface Mask {

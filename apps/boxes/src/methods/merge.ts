@@ -1,9 +1,10 @@
 // merge: threshold the patches, then repeatedly unite boxes that touch or overlap (or lie within
 // gap0 of each other) until no two do; each final box is a region.
 import type { Box } from '@slidepipe/geometry';
+import { DisjointSets } from '@slidepipe/image';
 import type { ScoreGrid } from '../grid';
 import type { Params } from '../params';
-import { COMMON_PARAMS, DisjointSets, positives, type BoxMethodDef, type Region } from './types';
+import { COMMON_PARAMS, positives, type BoxMethodDef, type Region } from './types';
 
 /** Gap between two boxes along the axis where they are furthest apart; <= 0 when they touch or overlap. */
 function gap(a: Box, b: Box): number {

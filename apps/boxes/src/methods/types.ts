@@ -40,35 +40,3 @@ export function positives(grid: ScoreGrid, threshold: number): number[] {
   for (let i = 0; i < grid.n; i++) if (grid.score[i] >= threshold) out.push(i);
   return out;
 }
-
-/** Union-find over patch indices, for the grouping methods. */
-export class DisjointSets {
-  private readonly parent: Int32Array;
-  constructor(n: number) {
-    this.parent = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.parent[i] = i;
-  }
-  find(i: number): number {
-    while (this.parent[i] !== i) {
-      this.parent[i] = this.parent[this.parent[i]];
-      i = this.parent[i];
-    }
-    return i;
-  }
-  union(a: number, b: number): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
-  }
-  /** The groups of `items`, each in the order given, groups ordered by their first item. */
-  groups(items: readonly number[]): number[][] {
-    const byRoot = new Map<number, number[]>();
-    for (const i of items) {
-      const r = this.find(i);
-      const g = byRoot.get(r);
-      if (g) g.push(i);
-      else byRoot.set(r, [i]);
-    }
-    return [...byRoot.values()];
-  }
-}
