@@ -7,7 +7,8 @@ import { encodeJpeg, loadSharp, jpegOptions } from './jpeg';
 import type { BigTiffMode, SlidePlan } from './plan';
 import { PyramidBuilder, pyramidLevels, type PyramidLevel } from './pyramid';
 import { SlideRenderer, TILE_PX } from './texture';
-import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, SUBFILE_REDUCED, TiledTiffWriter, type DataRef } from './tiff-writer';
+import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, SUBFILE_REDUCED } from '@slidepipe/openslide/tiff-tags';
+import { TiledTiffWriter, type DataRef } from './tiff-writer';
 
 export const GENERATOR = 'slidepipe wsi-synth';
 const APERIO_PREFIX = 'Aperio Image Library v12.0.15';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeJpeg } from './jpeg';
 import { readRegions, slideInfo, slideProperties } from './openslide-check';
-import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, SUBFILE_REDUCED, TiledTiffWriter } from './tiff-writer';
+import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, SUBFILE_REDUCED } from '@slidepipe/openslide/tiff-tags';
+import { TiledTiffWriter } from './tiff-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'synth-tiff-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

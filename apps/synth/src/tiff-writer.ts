@@ -7,40 +7,13 @@
 // Whether the file is BigTIFF is decided at the end, from the real size ('auto').
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { TAG, TYPE, TYPE_BYTES } from '@slidepipe/openslide/tiff-tags';
 import type { BigTiffMode } from './plan';
 
-export const TAG = {
-  NewSubfileType: 254,
-  ImageWidth: 256,
-  ImageLength: 257,
-  BitsPerSample: 258,
-  Compression: 259,
-  Photometric: 262,
-  ImageDescription: 270,
-  StripOffsets: 273,
-  SamplesPerPixel: 277,
-  RowsPerStrip: 278,
-  StripByteCounts: 279,
-  XResolution: 282,
-  YResolution: 283,
-  PlanarConfiguration: 284,
-  ResolutionUnit: 296,
-  Software: 305,
-  TileWidth: 322,
-  TileLength: 323,
-  TileOffsets: 324,
-  TileByteCounts: 325,
-  YCbCrSubsampling: 530,
-} as const;
-
-const TYPE = { ASCII: 2, SHORT: 3, LONG: 4, RATIONAL: 5, LONG8: 16 } as const;
-/** Bytes per element of `Entry.values` (a RATIONAL is stored as two flat LONG elements). */
-const ELEMENT_BYTES: Record<number, number> = { 2: 1, 3: 2, 4: 4, 5: 4, 16: 8 };
-
-export const COMPRESSION_JPEG = 7;
-export const PHOTOMETRIC_YCBCR = 6;
-export const PHOTOMETRIC_RGB = 2;
-export const SUBFILE_REDUCED = 1;
+/** Bytes per element of `Entry.values`: a RATIONAL is stored as two flat LONG elements. */
+function elementBytes(type: number): number {
+  return type === TYPE.RATIONAL ? TYPE_BYTES[TYPE.LONG] : TYPE_BYTES[type];
+}
 
 /** What every image of the file shares the description of: JPEG-compressed 8-bit RGB. */
 export interface ImageSpec {
@@ -354,13 +327,13 @@ function ifdBytes(count: number, big: boolean): number {
 }
 
 function valueBytes(e: Entry): number {
-  return e.values.length * ELEMENT_BYTES[e.type];
+  return e.values.length * elementBytes(e.type);
 }
 
 function encodeValues(e: Entry): Uint8Array {
   if (e.type === TYPE.ASCII) return e.values as Uint8Array;
   const vals = e.values as number[];
-  const b = Buffer.alloc(vals.length * ELEMENT_BYTES[e.type]);
+  const b = Buffer.alloc(vals.length * elementBytes(e.type));
   for (let i = 0; i < vals.length; i++) {
     switch (e.type) {
       case TYPE.SHORT:

@@ -2,7 +2,7 @@
 // kept patch drawn as a rectangle, and the tissue mask itself.
 import { maskOverlay, maskToPng, type Mask } from '@slidepipe/tissue';
 import type { Grid, PatchList } from './grid';
-import type { LowResImage } from './lowres';
+import type { LowResImage } from '@slidepipe/openslide';
 
 // Small slides get enlarged so that patch outlines are a few pixels apart.
 const MIN_LONG_SIDE_PX = 1024;

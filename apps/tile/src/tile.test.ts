@@ -1,9 +1,8 @@
 // The tiler's work on the real fixture slides: planning, streaming order and bounds, refusals.
 import { describe, expect, it } from 'vitest';
 import { decodeJpeg } from '@slidepipe/jpeg';
-import { Slide } from '@slidepipe/openslide';
+import { JpegTileReader, Slide } from '@slidepipe/openslide';
 import { schemaFor } from '@slidepipe/schema';
-import { JpegTileReader } from './jpeg-tiles';
 import { BATCH_PATCHES, MAX_BLOCKS_IN_FLIGHT, patchBatches, patchJpegs, patchMeta, planTiling, tilingFacts, type TileOptions } from './tile';
 
 import { SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';

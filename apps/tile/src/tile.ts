@@ -4,14 +4,22 @@
 // the rest of the slide is still being read.
 import { makeBatch, type StreamMeta, type ProvenanceEntry } from '@slidepipe/schema';
 import { SlidepipeError, usageError } from '@slidepipe/cli';
-import { argbToBgrx, mppForMagnification, type ReadPlan, type Slide } from '@slidepipe/openslide';
+import {
+  choosePixelPath,
+  mppForMagnification,
+  planLowRes,
+  readLowRes,
+  RegionReader,
+  type LowResImage,
+  type PixelPath,
+  type ReadPlan,
+  type Slide,
+} from '@slidepipe/openslide';
 import { encodeJpegAsync } from '@slidepipe/jpeg';
 import { getDetector, MaskIntegral, maskScale, patchTissueFraction, type Mask, type Params, type TissueDetector } from '@slidepipe/tissue';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { BLOCK_PX, planBlocks, TILE_BLOCK_PX, type ReadBlock } from './blocks';
-import { findJpegTileLevel, JpegTileReader, type JpegTileLevel, type TileRegion } from './jpeg-tiles';
 import { insideFraction, makeGrid, selectPatches, type Grid, type PatchList } from './grid';
-import { openslideLevelReader, planLowRes, readLowRes, type LevelReader, type LowResImage } from './lowres';
 import { downscale4 } from './resample';
 
 export const DEFAULT_MPP = 0.5;
@@ -57,28 +65,22 @@ export function targetMpp(slide: Slide, resolution: Resolution): number {
   return 'mpp' in resolution ? resolution.mpp : mppForMagnification(slide.mpp, slide.objectivePower, resolution.magnification);
 }
 
-export interface Tiling {
+/** The patches' PixelPath: jpegTiles when the level's JPEG tiles are decoded directly, else openslideReason. */
+export interface Tiling extends PixelPath {
   plan: ReadPlan;
   grid: Grid;
   /** Kept patches in reading order (block by block). */
   patches: PatchList;
   blocks: ReadBlock[];
-  /** The level's TIFF directory when its JPEG tiles are decoded directly; null when OpenSlide reads. */
-  jpegTiles: JpegTileLevel | null;
-  /** Why OpenSlide reads the patches, when it does. */
-  openslideReason: string | null;
   detector: TissueDetector;
   /** The picture tissue was detected on; null when nothing needed it. */
   picture: LowResImage | null;
   mask: Mask | null;
 }
 
-/** Reads of one level for the picture: its JPEG tiles decoded directly when it has them, else OpenSlide. */
-async function openLevelReader(slide: Slide, level: number, how: TileOptions['reader']): Promise<{ read: LevelReader; close: () => Promise<void> }> {
-  const dir = how === 'openslide' ? null : findJpegTileLevel(slide, level);
-  if (dir === null || typeof dir === 'string') return { read: openslideLevelReader(slide, level), close: async () => undefined };
-  const tiles = await JpegTileReader.open(slide.path, dir);
-  return { read: (x, y, w, h) => tiles.readRegion(x, y, w, h, Buffer.allocUnsafeSlow(tiles.bufferBytes(w, h))), close: () => tiles.close() };
+/** How a level is read: the library's choice, or OpenSlide when --reader openslide says so. */
+function pixelPath(slide: Slide, level: number, how: TileOptions['reader']): PixelPath {
+  return how === 'openslide' ? { jpegTiles: null, openslideReason: 'asked for with --reader openslide' } : choosePixelPath(slide, level);
 }
 
 /** Chooses level and resampling, detects tissue, lays the grid, keeps the tissue cells and groups them into reads. */
@@ -107,11 +109,11 @@ export async function planTiling(slide: Slide, options: TileOptions, signal?: Ab
   let mask: Mask | null = null;
   if (detect || options.keepPicture) {
     const lowPlan = planLowRes(slide, slide.mpp!.x);
-    const level = await openLevelReader(slide, lowPlan.level, options.reader);
+    const reader = await RegionReader.open(slide, lowPlan.level, pixelPath(slide, lowPlan.level, options.reader));
     try {
-      picture = await readLowRes(slide, lowPlan, signal, undefined, level.read);
+      picture = await readLowRes(slide, lowPlan, signal, undefined, reader.levelReader());
     } finally {
-      await level.close();
+      await reader.close();
     }
     if (detect) mask = detector.detect(picture);
   }
@@ -124,8 +126,7 @@ export async function planTiling(slide: Slide, options: TileOptions, signal?: Ab
     // No detection: every pixel of the slide is tissue, the outside is not.
     fraction = (x0, y0) => insideFraction(grid, x0, y0);
   }
-  const found = options.reader === 'openslide' ? 'asked for with --reader openslide' : findJpegTileLevel(slide, plan.level);
-  const jpegTiles = typeof found === 'string' ? null : found;
+  const { jpegTiles, openslideReason } = pixelPath(slide, plan.level, options.reader);
   const { patches, blocks } = planBlocks(
     selectPatches(grid, fraction, options.minTissue),
     grid,
@@ -133,7 +134,7 @@ export async function planTiling(slide: Slide, options: TileOptions, signal?: Ab
     plan.levelDownsample,
     blockPx ?? (jpegTiles ? TILE_BLOCK_PX : BLOCK_PX),
   );
-  return { plan, grid, patches, blocks, jpegTiles, openslideReason: typeof found === 'string' ? found : null, detector, picture, mask };
+  return { plan, grid, patches, blocks, jpegTiles, openslideReason, detector, picture, mask };
 }
 
 /** Stream facts of a patch stream: what a tool downstream needs to interpret the patches. */
@@ -186,23 +187,18 @@ export function patchMeta(slide: Slide, ids: { slideId: string; patientId: strin
  */
 export async function* patchJpegs(slide: Slide, tiling: Tiling, quality: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
   const { plan, patches, blocks } = tiling;
-  const { readPx, tilePx, level, needsResize } = plan;
-  const tiles = tiling.jpegTiles ? await JpegTileReader.open(slide.path, tiling.jpegTiles) : null;
+  const { readPx, tilePx, needsResize } = plan;
+  const reader = await RegionReader.open(slide, plan.level, tiling);
   let maxBlockBytes = 0;
-  for (const b of blocks) maxBlockBytes = Math.max(maxBlockBytes, tiles ? tiles.bufferBytes(b.widthPx, b.heightPx) : b.widthPx * b.heightPx * 4);
+  for (const b of blocks) maxBlockBytes = Math.max(maxBlockBytes, reader.bufferBytes(b.widthPx, b.heightPx));
   const inFlight = Math.max(2, Math.min(MAX_BLOCKS_IN_FLIGHT, Math.floor(IN_FLIGHT_BYTES / maxBlockBytes)));
   // Block buffers are recycled: after the first few blocks the loop allocates no pixel memory.
   const free: Buffer[] = [];
   const encode = (pixels: Uint8Array, rowBytes: number) => encodeJpegAsync(pixels, tilePx, tilePx, { pixelFormat: 'bgrx', quality, rowBytes });
-  const read = async (b: ReadBlock, buf: Buffer): Promise<TileRegion> => {
-    if (tiles) return tiles.readRegion(Math.round(b.x0 / plan.levelDownsample), Math.round(b.y0 / plan.levelDownsample), b.widthPx, b.heightPx, buf);
-    const region = await slide.readRegion(b.x0, b.y0, level, b.widthPx, b.heightPx, { into: buf });
-    return { data: argbToBgrx(region), rowBytes: b.widthPx * 4, offset: 0 };
-  };
   const one = async (b: ReadBlock): Promise<Buffer[]> => {
     const buf = free.pop() ?? Buffer.allocUnsafeSlow(maxBlockBytes);
     try {
-      const { data, rowBytes, offset } = await read(b, buf);
+      const { data, rowBytes, offset } = await reader.readRegion(b.x0, b.y0, b.widthPx, b.heightPx, buf);
       const jobs: Promise<Buffer>[] = [];
       for (let k = 0; k < b.count; k++) {
         const pixels = data.subarray(offset + b.offsetsPx[2 * k + 1] * rowBytes + b.offsetsPx[2 * k] * 4);
@@ -238,7 +234,7 @@ export async function* patchJpegs(slide: Slide, tiling: Tiling, quality: number,
   } finally {
     // Reads still running (after a failure) finish before the file closes.
     await Promise.allSettled(pending);
-    await tiles?.close();
+    await reader.close();
   }
   if (emitted !== patches.count) throw new Error(`internal: ${emitted} patches encoded, ${patches.count} planned`);
 }

@@ -14,6 +14,15 @@ export {
 } from './resolution';
 export type { Mpp, MppOverride, ObjectivePower, ReadPlan } from './resolution';
 export * from './properties';
+export { choosePixelPath, RegionReader } from './region-reader';
+export type { PixelPath } from './region-reader';
+export { findJpegTileLevel, JpegTileReader } from './jpeg-tiles';
+export type { JpegTileLevel, TileRegion } from './jpeg-tiles';
+export { LOWRES_MAX_PX, LOWRES_MPP, openslideLevelReader, planLowRes, readLowRes } from './lowres';
+export type { LevelReader, LowResImage, LowResPlan, ReadLimits } from './lowres';
+export { readTiffDirectories, TiffFormatError } from './tiff';
+export type { TiffDirectory } from './tiff';
+export * from './tiff-tags';
 export { OpenSlideError } from './errors';
 export type { OpenSlideErrorCode } from './errors';
 /** The 1:1 C binding, for what Slide does not cover. */

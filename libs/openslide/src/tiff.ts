@@ -2,27 +2,10 @@
 // pyramid level: image and tile sizes, compression, colour layout, tile offsets and byte counts,
 // and the shared JPEG tables.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { SlidepipeError } from '@slidepipe/core';
+import { TAG, TYPE, TYPE_BYTES } from './tiff-tags';
 
-export const TAG = {
-  ImageWidth: 256,
-  ImageLength: 257,
-  BitsPerSample: 258,
-  Compression: 259,
-  Photometric: 262,
-  SamplesPerPixel: 277,
-  PlanarConfig: 284,
-  TileWidth: 322,
-  TileLength: 323,
-  TileOffsets: 324,
-  TileByteCounts: 325,
-  JPEGTables: 347,
-} as const;
-
-export const COMPRESSION_JPEG = 7;
-export const PHOTOMETRIC_RGB = 2;
-export const PHOTOMETRIC_YCBCR = 6;
-
-/** One image file directory, with the tags above decoded (absent tags are undefined). */
+/** One image file directory, with the tags this reader needs decoded (absent tags are undefined). */
 export interface TiffDirectory {
   index: number;
   width: number;
@@ -39,11 +22,14 @@ export interface TiffDirectory {
   jpegTables?: Buffer;
 }
 
-const TYPE_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8, 17: 8, 18: 8 };
 const MAX_DIRECTORIES = 64;
 
-export class TiffFormatError extends Error {
+/** Not a TIFF, or one cut short: the direct reader then leaves the slide to OpenSlide. */
+export class TiffFormatError extends SlidepipeError {
   override name = 'TiffFormatError';
+  constructor(message: string) {
+    super('bad-input', message, undefined, { reason: 'TIFF_FORMAT' });
+  }
 }
 
 class Reader {
@@ -107,9 +93,9 @@ export function readTiffDirectories(path: string): TiffDirectory[] {
         const b = v.data();
         const out: number[] = [];
         for (let k = 0; k < v.count; k++) {
-          if (v.type === 3) out.push(u16(b, 2 * k));
-          else if (v.type === 4) out.push(u32(b, 4 * k));
-          else if (v.type === 16) out.push(u64(b, 8 * k));
+          if (v.type === TYPE.SHORT) out.push(u16(b, 2 * k));
+          else if (v.type === TYPE.LONG) out.push(u32(b, 4 * k));
+          else if (v.type === TYPE.LONG8) out.push(u64(b, 8 * k));
           else throw new TiffFormatError(`${path}: tag ${tag} has type ${v.type}, expected an integer type`);
         }
         return out;
@@ -124,7 +110,7 @@ export function readTiffDirectories(path: string): TiffDirectory[] {
         photometric: one(TAG.Photometric),
         samplesPerPixel: one(TAG.SamplesPerPixel),
         bitsPerSample: ints(TAG.BitsPerSample),
-        planarConfig: one(TAG.PlanarConfig),
+        planarConfig: one(TAG.PlanarConfiguration),
         tileWidth: one(TAG.TileWidth),
         tileHeight: one(TAG.TileLength),
         tileOffsets: values.has(TAG.TileOffsets) ? Float64Array.from(ints(TAG.TileOffsets)!) : undefined,

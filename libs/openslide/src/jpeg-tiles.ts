@@ -7,10 +7,11 @@
 // Where a level's downsample is fractional (2.0003), rectangles snap to whole level pixels while
 // OpenSlide shifts by the fraction and interpolates: a few grey levels apart on average.
 import { open, type FileHandle } from 'node:fs/promises';
-import { SlidepipeError } from '@slidepipe/cli';
+import { SlidepipeError } from '@slidepipe/core';
 import { decodeJpegAsync } from '@slidepipe/jpeg';
-import type { Slide } from '@slidepipe/openslide';
-import { COMPRESSION_JPEG, PHOTOMETRIC_RGB, PHOTOMETRIC_YCBCR, readTiffDirectories, TiffFormatError, type TiffDirectory } from './tiff';
+import type { Slide } from './slide';
+import { readTiffDirectories, TiffFormatError, type TiffDirectory } from './tiff';
+import { COMPRESSION_JPEG, PHOTOMETRIC_RGB, PHOTOMETRIC_YCBCR } from './tiff-tags';
 
 // Vendors whose levels are exactly the file's tiled TIFF directories.
 const TIFF_VENDORS = new Set(['aperio', 'generic-tiff']);

@@ -2,7 +2,7 @@
 // picture is drawn over). It is read from the coarsest level that is still at least as fine as the
 // picture, in bands, and box-filtered down, so a single-level slide (no pyramid) works too without
 // ever holding a full level in memory.
-import type { Slide } from '@slidepipe/openslide';
+import type { Slide } from './slide';
 
 /** µm per picture pixel that the tissue detectors' defaults suit (closing 9 px = 36 µm). */
 export const LOWRES_MPP = 4;

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { argbToBgrx, Slide } from '@slidepipe/openslide';
+import { argbToBgrx } from './pixels';
+import { Slide } from './slide';
 import { findJpegTileLevel, JpegTileReader, type JpegTileLevel } from './jpeg-tiles';
 
 import { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Slide } from '@slidepipe/openslide';
+import { Slide } from './slide';
 import { findJpegTileLevel, JpegTileReader, type JpegTileLevel } from './jpeg-tiles';
 import { LOWRES_MAX_PX, planLowRes, readLowRes } from './lowres';
 
