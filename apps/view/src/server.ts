@@ -8,12 +8,14 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { Slide } from '@slidepipe/openslide';
 import { patchesBinary, slideIdOf, type Overlays } from './data';
-import { deepZoom, dziXml, readDeepZoomTile, type DeepZoom } from './tiles';
+import { deepZoom, dziXml, readDeepZoomTile, SlideReaders, type DeepZoom } from './tiles';
 
 export interface ServedSlide {
   id: string;
   file: string;
   slide: Slide | null;
+  /** The slide's region readers (direct JPEG tiles where they apply). */
+  readers: SlideReaders | null;
   dz: DeepZoom | null;
   error: string | null;
   /** Changes when the file does: part of every tile's ETag. */
@@ -51,13 +53,14 @@ export async function openSlides(paths: string[]): Promise<ServedSlide[]> {
         id,
         file,
         slide,
+        readers: new SlideReaders(slide),
         dz: deepZoom(slide),
         error: null,
         tag: `${st.size.toString(36)}-${Math.round(st.mtimeMs).toString(36)}`,
       });
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
-      out.push({ id, file, slide: null, dz: null, error: msg, tag: '' });
+      out.push({ id, file, slide: null, readers: null, dz: null, error: msg, tag: '' });
     }
   }
   return out;
@@ -140,7 +143,7 @@ export function createViewServer(slides: ServedSlide[], overlays: Overlays, opts
     if (running >= limit) await new Promise<void>((res) => waiting.push(res));
     else running++;
     try {
-      return await readDeepZoomTile(s.slide!, s.dz!, z, c, r, opts.quality);
+      return await readDeepZoomTile(s.readers!, s.dz!, z, c, r, opts.quality);
     } finally {
       const next = waiting.shift();
       if (next) next();
@@ -246,5 +249,8 @@ export function createViewServer(slides: ServedSlide[], overlays: Overlays, opts
 }
 
 export async function closeSlides(slides: ServedSlide[]): Promise<void> {
-  await Promise.all(slides.map((s) => s.slide?.close()));
+  await Promise.all(slides.map(async (s) => {
+    await s.readers?.close();
+    await s.slide?.close();
+  }));
 }

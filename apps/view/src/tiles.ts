@@ -1,9 +1,9 @@
 // Deep Zoom tiles of a slide, laid out exactly as openslide-python's DeepZoomGenerator lays them
-// out (limit_bounds off), so the two can be compared tile for tile. Reading a tile goes through
-// ONE function, readDeepZoomTile, so a direct JPEG-tile reader can replace OpenSlide here later.
+// out (limit_bounds off), so the two can be compared tile for tile. Pixels come from the same
+// reader as wsi-tile's (libs/openslide's RegionReader).
 import sharp from 'sharp';
 import { encodeJpegAsync } from '@slidepipe/jpeg';
-import { argbToRgb, type Slide } from '@slidepipe/openslide';
+import { RegionReader, type Slide } from '@slidepipe/openslide';
 
 export const TILE_SIZE = 254;
 export const OVERLAP = 1;
@@ -111,24 +111,53 @@ export function tileRead(
   };
 }
 
-/** The one place a Deep Zoom tile is read: OpenSlide region, resized when needed, JPEG out. */
+/** Region readers of a slide by level, opened on first use; the same path choice as wsi-tile. */
+export class SlideReaders {
+  private readonly byLevel = new Map<number, Promise<RegionReader>>();
+  constructor(readonly slide: Slide) {}
+  level(level: number): Promise<RegionReader> {
+    let r = this.byLevel.get(level);
+    if (!r) this.byLevel.set(level, (r = RegionReader.open(this.slide, level)));
+    return r;
+  }
+  async close(): Promise<void> {
+    for (const r of this.byLevel.values()) await (await r).close();
+    this.byLevel.clear();
+  }
+}
+
+/**
+ * The one place a Deep Zoom tile is read: through libs/openslide's RegionReader (the level's JPEG
+ * tiles decoded directly where they apply, OpenSlide otherwise), resized when needed, JPEG out.
+ */
 export async function readDeepZoomTile(
-  slide: Slide,
+  readers: SlideReaders,
   dz: DeepZoom,
   z: number,
   col: number,
   row: number,
   quality: number,
 ): Promise<Buffer | null> {
-  const r = tileRead(dz, slide, z, col, row);
+  const r = tileRead(dz, readers.slide, z, col, row);
   if (!r) return null;
-  const px = await slide.readRegion(r.x0, r.y0, r.slideLevel, r.readW, r.readH);
+  const reader = await readers.level(r.slideLevel);
+  const px = await reader.readRegion(r.x0, r.y0, r.readW, r.readH, Buffer.allocUnsafe(reader.bufferBytes(r.readW, r.readH)));
+  const view = px.data.subarray(px.offset);
   if (r.readW === r.outW && r.readH === r.outH) {
-    if (px.opaque) return encodeJpegAsync(px.data, r.outW, r.outH, { pixelFormat: 'bgrx', quality });
-    return encodeJpegAsync(argbToRgb(px), r.outW, r.outH, { pixelFormat: 'rgb', quality });
+    return encodeJpegAsync(view, r.outW, r.outH, { pixelFormat: 'bgrx', quality, rowBytes: px.rowBytes });
   }
-  const rgb = argbToRgb(px, px.data);
-  return sharp(rgb.subarray(0, r.readW * r.readH * 3), { raw: { width: r.readW, height: r.readH, channels: 3 } })
+  // sharp wants packed RGB rows: drop the X byte and any row padding.
+  const rgb = Buffer.allocUnsafe(r.readW * r.readH * 3);
+  for (let y = 0, o = 0; y < r.readH; y++) {
+    const rowAt = y * px.rowBytes;
+    for (let x = 0; x < r.readW; x++, o += 3) {
+      const q = rowAt + x * 4;
+      rgb[o] = view[q + 2];
+      rgb[o + 1] = view[q + 1];
+      rgb[o + 2] = view[q];
+    }
+  }
+  return sharp(rgb, { raw: { width: r.readW, height: r.readH, channels: 3 } })
     .resize(r.outW, r.outH, { fit: 'fill', kernel: 'lanczos3' })
     .jpeg({ quality })
     .toBuffer();
