@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { expectParam, runTool } from '@slidepipe/cli';
 import { openRecordSink, readRecords } from '@slidepipe/io';
-import { BUILTIN_BACKBONES, DEFAULT_BACKBONE } from './backbone';
+import { BUILTIN_BACKBONES, DEFAULT_BACKBONE } from './backbone-registry';
 
 interface Opts {
   model: string;
@@ -38,7 +38,7 @@ void runTool<Opts>({
   },
   async run(ctx, inputs, opts) {
     // Heavy modules (onnxruntime, libjpeg-turbo through koffi) load only here, so --help is instant.
-    const [{ openBackbone }, { embedStreams, setDecodeThreads }] = await Promise.all([import('./backbone'), import('./embed')]);
+    const [{ openBackbone }, { embedStreams, setDecodeThreads }] = await Promise.all([import('./backbone-registry'), import('./embed')]);
     setDecodeThreads(ctx.threads);
     const backbone = await openBackbone(opts.model, { device: opts.device, threads: ctx.threads, warn: ctx.log.warn });
     const sink = openRecordSink(ctx.output, { force: ctx.force });

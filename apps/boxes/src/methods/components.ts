@@ -1,7 +1,7 @@
 // components: connected groups of positive patches on the grid (8-connectivity), after a
 // neighbour filter that drops positives with too few positive neighbours (isolated noise).
 import type { ScoreGrid } from '../grid';
-import type { Params } from '../params';
+import type { Params } from '@slidepipe/core';
 import { COMMON_PARAMS, DisjointSets, positives, type BoxMethodDef, type Region } from './types';
 
 const NEIGHBOURS = [-1, 0, 1].flatMap((dr) => [-1, 0, 1].map((dc) => [dc, dr] as const)).filter(([dc, dr]) => dc || dr);

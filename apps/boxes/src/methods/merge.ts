@@ -2,7 +2,7 @@
 // gap0 of each other) until no two do; each final box is a region.
 import type { Box } from '@slidepipe/geometry';
 import type { ScoreGrid } from '../grid';
-import type { Params } from '../params';
+import type { Params } from '@slidepipe/core';
 import { COMMON_PARAMS, DisjointSets, positives, type BoxMethodDef, type Region } from './types';
 
 /** Gap between two boxes along the axis where they are furthest apart; <= 0 when they touch or overlap. */
