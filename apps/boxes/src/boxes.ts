@@ -17,7 +17,7 @@ import {
 } from '@slidepipe/schema';
 import { PatchColumns, ScoreGrid } from './grid';
 import type { ChosenMethod } from './methods/registry';
-import type { Params } from './params';
+import type { Params } from '@slidepipe/core';
 import { refinedBox, snappedBox, type RefineOptions } from './refine';
 import { regionScore, topkCount, type BoxScore } from './score';
 

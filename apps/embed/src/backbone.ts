@@ -1,7 +1,6 @@
 // The backbone interface: decoded RGB patches in, one float32 vector per patch out. ONNX models
-// and the built-in H&E features sit behind it, chosen by name in `openBackbone`.
-import { existsSync } from 'node:fs';
-import { usageError } from '@slidepipe/cli';
+// and the built-in H&E features sit behind it, chosen in backbone-registry's `openBackbone`. Types
+// only, so the backbones import it and the registry imports them, with no circle.
 
 /** A decoded patch: interleaved 8-bit RGB, row-major. */
 export interface RgbImage {
@@ -35,33 +34,4 @@ export interface BackboneOptions {
   device: 'cpu' | 'cuda';
   threads: number;
   warn: (msg: string) => void;
-}
-
-interface BuiltinEntry {
-  summary: string;
-  open(opts: BackboneOptions): Promise<Backbone>;
-}
-
-/** Built-in backbones by name; anything else given to --model is a path to an ONNX file. */
-export const BUILTIN_BACKBONES: Record<string, BuiltinEntry> = {
-  'he-features': {
-    summary: 'colour and texture features of H&E patches (stain densities, GLCM, LBP, gradients, nuclei blobs); no weights',
-    async open() {
-      const { HeFeaturesBackbone } = await import('./he-features');
-      return new HeFeaturesBackbone();
-    },
-  },
-};
-
-export const DEFAULT_BACKBONE = 'he-features';
-
-/** A built-in backbone by name, or the ONNX model at `model`. */
-export async function openBackbone(model: string, opts: BackboneOptions): Promise<Backbone> {
-  const builtin = BUILTIN_BACKBONES[model];
-  if (builtin && !existsSync(model)) return builtin.open(opts);
-  if (!existsSync(model) && !/\.onnx$/i.test(model)) {
-    throw usageError('--model', `expected a built-in backbone (${Object.keys(BUILTIN_BACKBONES).join(', ')}) or a path to an .onnx file, got ${JSON.stringify(model)}`);
-  }
-  const { loadOnnxBackbone } = await import('./onnx-backbone');
-  return loadOnnxBackbone(model, opts);
 }

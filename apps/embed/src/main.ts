@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { positiveInteger, runTool } from '@slidepipe/cli';
-import { BUILTIN_BACKBONES, DEFAULT_BACKBONE } from './backbone';
+import { BUILTIN_BACKBONES, DEFAULT_BACKBONE } from './backbone-registry';
 import { run, type EmbedFlags } from './run';
 
 void runTool<EmbedFlags>({

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, loadOrt } from '@slidepipe/models';
-import { openBackbone } from './backbone';
+import { openBackbone } from './backbone-registry';
 import type { RgbImage } from './backbone';
 
 const dir = mkdtempSync(join(tmpdir(), 'slidepipe-embed-onnx-'));

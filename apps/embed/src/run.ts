@@ -11,7 +11,7 @@ export interface EmbedFlags {
 
 export async function run(ctx: ToolContext, inputs: string[], f: EmbedFlags): Promise<void> {
   // Heavy modules (onnxruntime, libjpeg-turbo through koffi) load only here, so --help is instant.
-  const [{ openBackbone }, { embedStreams, setDecodeThreads }] = await Promise.all([import('./backbone'), import('./embed')]);
+  const [{ openBackbone }, { embedStreams, setDecodeThreads }] = await Promise.all([import('./backbone-registry'), import('./embed')]);
   setDecodeThreads(ctx.threads);
   const backbone = await openBackbone(f.model, { device: f.device, threads: ctx.threads, warn: ctx.log.warn });
   const sink = openRecordSink(ctx.output, { force: ctx.force });

@@ -1,1 +1,3 @@
 export * from './errors';
+export * from './recipe';
+export * from './registry';

@@ -49,7 +49,7 @@ export {
 } from './annotations.js';
 export { type GeoJsonReadOptions, type GeoJsonReadResult, annotationsFromGeoJson } from './geojson.js';
 export { type PatchLabelMeasures, patchLabelMeasures } from './patch-measures.js';
-export type { LabelContext, LabelRule, LabelRuleDefinition, ThresholdRange } from './rules/types.js';
+export type { LabelContext, LabelRule, LabelRuleDefinition, LabelRuleModule } from './rules/types.js';
 export { DEFAULT_LABEL_RULE, labelRuleDefinitions, parseLabelRule } from './rules/registry.js';
 export {
   DIGILUT_BOX_COLUMNS,

@@ -1,7 +1,7 @@
 export type { Mask, ParamValue, Params, RgbImage, TissueDetector } from './types';
 export { TissueError, TissueInputError, TissueParamError } from './errors';
 export type { TissueErrorCode } from './errors';
-export type { ParamSpec } from './params';
+export type { ParamSpec } from '@slidepipe/core';
 export { DEFAULT_DETECTOR, getDetector, listDetectors, parseDetectorSpec } from './registry';
 export type { DetectorInfo } from './registry';
 export { countTissuePx, emptyMask } from './mask';

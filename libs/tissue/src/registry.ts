@@ -1,12 +1,47 @@
+import { Registry, type ParamSpec, type RecipeWording } from '@slidepipe/core';
 import type { DetectorDefinition } from './detectors/definition';
 import { noneDetector } from './detectors/none';
 import { otsuSaturation } from './detectors/otsu-saturation';
 import { rgbDistance } from './detectors/rgb-distance';
 import { TissueParamError } from './errors';
-import { coerceParamText, resolveParams, type ParamSpec } from './params';
 import type { Params, TissueDetector } from './types';
 
-const DETECTORS: readonly DetectorDefinition[] = [rgbDistance, otsuSaturation, noneDetector];
+/** This library's wording of recipe errors: TissueParamError, `parameter "k": expected X, received Y`. */
+const TISSUE_WORDING: RecipeWording = {
+  quoteChoices: true,
+  error(what, p) {
+    const context = `tissue detector ${JSON.stringify(p.name)}`;
+    switch (p.kind) {
+      case 'unknown-name':
+        return new TissueParamError({
+          context: what,
+          parameter: 'detector',
+          expected: `one of ${p.known.join(', ')}`,
+          received: p.name,
+        });
+      case 'not-key-value':
+        return new TissueParamError({ context, parameter: p.part.trim(), expected: 'key=value', received: p.part });
+      case 'not-an-object':
+        return new TissueParamError({
+          context,
+          parameter: 'params',
+          expected: 'an object of named parameters',
+          received: p.given,
+        });
+      case 'unknown-param': {
+        const expected = p.known.length ? `a parameter among ${p.known.join(', ')}` : 'no parameters';
+        return new TissueParamError({ context, parameter: p.key, unknownName: true, expected });
+      }
+      case 'bad-value':
+        return new TissueParamError({ context, parameter: p.key, expected: p.expected, received: p.value });
+    }
+  },
+};
+
+const DETECTORS = new Registry<DetectorDefinition>([rgbDistance, otsuSaturation, noneDetector], {
+  what: 'tissue detection',
+  wording: TISSUE_WORDING,
+});
 
 /** Default method when a tool is given none. */
 export const DEFAULT_DETECTOR = rgbDistance.name;
@@ -18,21 +53,12 @@ export interface DetectorInfo {
   params: Record<string, ParamSpec>;
 }
 
-function find(name: unknown): DetectorDefinition {
-  const def = DETECTORS.find((d) => d.name === name);
-  if (!def) {
-    throw new TissueParamError({
-      context: 'tissue detection',
-      parameter: 'detector',
-      expected: `one of ${DETECTORS.map((d) => d.name).join(', ')}`,
-      received: name,
-    });
-  }
-  return def;
-}
-
 export function listDetectors(): DetectorInfo[] {
-  return DETECTORS.map((d) => ({ name: d.name, description: d.description, params: structuredClone(d.params) }));
+  return DETECTORS.definitions.map((d) => ({
+    name: d.name,
+    description: d.description,
+    params: structuredClone(d.params),
+  }));
 }
 
 /**
@@ -40,35 +66,19 @@ export function listDetectors(): DetectorInfo[] {
  * TissueParamError naming the parameter, what was expected and what was received.
  */
 export function getDetector(name: string, params?: Partial<Params>): TissueDetector {
-  const def = find(name);
-  const resolved = resolveParams(`tissue detector ${JSON.stringify(def.name)}`, def.params, params);
+  const def = DETECTORS.get(name);
+  const resolved = DETECTORS.params(def, params);
   const detect = def.build(resolved);
   return { name: def.name, params: Object.freeze({ ...resolved }) as Params, detect };
 }
 
 /**
  * Parses a command-line recipe `name` or `name:key=value,key=value` (e.g.
- * `otsu-saturation:minAreaPx=200,maxHoleAreaPx=50`), typing each value by the parameter's spec.
- * Returns the name and parameters ready for `getDetector`, which does the range checks.
+ * `otsu-saturation:minAreaPx=200,maxHoleAreaPx=50`), typing and checking each value by the
+ * parameter's spec, so a bad recipe fails where it was parsed. Returns the name and the parameters
+ * given, ready for `getDetector`, which fills in the defaults.
  */
 export function parseDetectorSpec(spec: string): { name: string; params: Params } {
-  const colon = spec.indexOf(':');
-  const name = (colon < 0 ? spec : spec.slice(0, colon)).trim();
-  const def = find(name);
-  const context = `tissue detector ${JSON.stringify(def.name)}`;
-  const params: Params = {};
-  if (colon >= 0) {
-    for (const part of spec.slice(colon + 1).split(',')) {
-      if (part.trim() === '') continue;
-      const eq = part.indexOf('=');
-      if (eq < 0) {
-        throw new TissueParamError({ context, parameter: part.trim(), expected: 'key=value', received: part });
-      }
-      const key = part.slice(0, eq).trim();
-      params[key] = coerceParamText(context, key, Object.hasOwn(def.params, key) ? def.params[key] : undefined, part.slice(eq + 1).trim());
-    }
-  }
-  // Validate now so a bad recipe fails where it was parsed.
-  resolveParams(context, def.params, params);
-  return { name: def.name, params };
+  const { def, given } = DETECTORS.parse(spec);
+  return { name: def.name, params: given };
 }

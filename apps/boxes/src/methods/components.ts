@@ -2,7 +2,7 @@
 // neighbour filter that drops positives with too few positive neighbours (isolated noise).
 import { DisjointSets } from '@slidepipe/image';
 import type { ScoreGrid } from '../grid';
-import type { Params } from '../params';
+import type { Params } from '@slidepipe/core';
 import { COMMON_PARAMS, positives, type BoxMethodDef, type Region } from './types';
 
 const NEIGHBOURS = [-1, 0, 1].flatMap((dr) => [-1, 0, 1].map((dc) => [dc, dr] as const)).filter(([dc, dr]) => dc || dr);

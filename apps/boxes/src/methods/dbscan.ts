@@ -1,7 +1,7 @@
 // dbscan: density clustering of positive patch centres (Ester et al. 1996). Distances are in grid
 // strides, so one eps fits any tiling; centres of sparse noise end up unclustered and are dropped.
 import type { ScoreGrid } from '../grid';
-import type { Params } from '../params';
+import type { Params } from '@slidepipe/core';
 import { COMMON_PARAMS, positives, type BoxMethodDef, type Region } from './types';
 
 export const dbscan: BoxMethodDef = {

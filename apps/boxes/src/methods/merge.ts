@@ -3,7 +3,7 @@
 import type { Box } from '@slidepipe/geometry';
 import { DisjointSets } from '@slidepipe/image';
 import type { ScoreGrid } from '../grid';
-import type { Params } from '../params';
+import type { Params } from '@slidepipe/core';
 import { COMMON_PARAMS, positives, type BoxMethodDef, type Region } from './types';
 
 /** Gap between two boxes along the axis where they are furthest apart; <= 0 when they touch or overlap. */

@@ -4,7 +4,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { ScoreGrid } from '../grid';
-import type { Params } from '../params';
+import type { Params } from '@slidepipe/core';
 import type { BoxMethodDef, Region } from './types';
 
 export const random: BoxMethodDef = {

@@ -1,7 +1,6 @@
 // Box methods by name. A method is chosen with a recipe `name[:key=value,...]`; its resolved
 // parameters are what provenance records.
-import { usageError } from '@slidepipe/cli';
-import { describeParams, parseRecipe, resolveParams, wrap, type Params } from '../params';
+import { Registry, type Chosen } from '@slidepipe/core';
 import { components } from './components';
 import { dbscan } from './dbscan';
 import { merge } from './merge';
@@ -13,19 +12,15 @@ export const METHODS: readonly BoxMethodDef[] = [components, merge, dbscan];
 export const BASELINES: readonly BoxMethodDef[] = [random];
 export const DEFAULT_METHOD = components.name;
 
-export interface ChosenMethod {
-  def: BoxMethodDef;
-  params: Params;
-}
+const REGISTRY = new Registry([...METHODS, ...BASELINES], { what: '--method' });
+
+export type ChosenMethod = Chosen<BoxMethodDef>;
 
 export function methodFromRecipe(recipe: string, flag = '--method'): ChosenMethod {
-  const { name, given } = parseRecipe(flag, recipe);
-  const def = [...METHODS, ...BASELINES].find((m) => m.name === name);
-  if (!def) throw usageError(flag, `expected one of ${[...METHODS, ...BASELINES].map((m) => m.name).join(', ')}, got ${JSON.stringify(name)}`);
-  return { def, params: resolveParams(`${flag} ${def.name}`, def.params, given) };
+  return REGISTRY.resolve(recipe, flag);
 }
 
 /** The methods and their parameters, for --help. */
 export function methodsHelp(): string {
-  return [...METHODS, ...BASELINES].map((m) => `${wrap(m.description, `  ${m.name}: `, '    ')}\n${describeParams(m.params)}`).join('\n');
+  return REGISTRY.help();
 }

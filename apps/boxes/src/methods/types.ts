@@ -1,7 +1,7 @@
 // What every box method is: a named way to group positive patches into regions. Turning a region
 // into a box (grid-snapped or refined) and keeping exactly N happen after, the same for all.
 import type { ScoreGrid } from '../grid';
-import type { ParamSpecs, Params } from '../params';
+import type { ParamSpecs, Params } from '@slidepipe/core';
 
 /** A group of patches (indices into the grid) that makes one box. */
 export interface Region {

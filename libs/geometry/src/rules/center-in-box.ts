@@ -1,16 +1,15 @@
-import { boxCenter } from '../box.js';
-import type { LabelRuleDefinition } from './types.js';
+import { boxCenter } from '../box';
+import type { LabelRuleModule } from './types';
 
 /**
  * Positive when the patch centre lies inside an annotation (box or polygon). Boxes are
  * half-open, so on a grid whose patch centres fall on a box edge each centre is decided once.
  */
-export const centerInBoxRule: LabelRuleDefinition = {
+export const centerInBoxRule: LabelRuleModule = {
   name: 'center-in-box',
-  summary: 'center-in-box: the patch centre lies inside an annotation',
+  description: 'the patch centre lies inside an annotation',
   operator: null,
-  defaultThreshold: null,
-  thresholdRange: null,
+  threshold: null,
   create() {
     return {
       name: 'center-in-box',

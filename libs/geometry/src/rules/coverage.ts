@@ -1,4 +1,4 @@
-import type { LabelRuleDefinition } from './types.js';
+import type { LabelRuleModule } from './types';
 
 const DEFAULT_THRESHOLD = 0.1;
 
@@ -7,12 +7,18 @@ const DEFAULT_THRESHOLD = 0.1;
  * default 0.1 keeps patches that only graze a lesion edge: a DigiLut lesion (about 940 px) is
  * smaller than a 2x2 block of 512-px footprints, so most of its patches are partly covered.
  */
-export const coverageRule: LabelRuleDefinition = {
+export const coverageRule: LabelRuleModule = {
   name: 'coverage',
-  summary: 'coverage>=T: at least a fraction T of the patch is covered by the union of annotations',
+  description: 'at least a fraction T of the patch is covered by the union of annotations',
   operator: '>=',
-  defaultThreshold: DEFAULT_THRESHOLD,
-  thresholdRange: { min: 0, max: 1, minInclusive: false, maxInclusive: true },
+  threshold: {
+    type: 'number',
+    default: DEFAULT_THRESHOLD,
+    min: 0,
+    max: 1,
+    minExclusive: true,
+    description: 'the covered fraction a positive patch reaches',
+  },
   create(threshold) {
     const t = threshold ?? DEFAULT_THRESHOLD;
     return {

@@ -1,4 +1,4 @@
-import type { LabelRuleDefinition } from './types.js';
+import type { LabelRuleModule } from './types';
 
 const DEFAULT_THRESHOLD = 0.1;
 
@@ -7,12 +7,18 @@ const DEFAULT_THRESHOLD = 0.1;
  * low on purpose: a 512-px footprint lying wholly inside a 940-px box only reaches
  * 512² / 940² ≈ 0.297, so any T above that labels no patch of a median DigiLut lesion.
  */
-export const iouRule: LabelRuleDefinition = {
+export const iouRule: LabelRuleModule = {
   name: 'iou',
-  summary: 'iou>T: the patch has IoU above T with at least one annotation',
+  description: 'the patch has IoU above T with at least one annotation',
   operator: '>',
-  defaultThreshold: DEFAULT_THRESHOLD,
-  thresholdRange: { min: 0, max: 1, minInclusive: true, maxInclusive: false },
+  threshold: {
+    type: 'number',
+    default: DEFAULT_THRESHOLD,
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+    description: 'the IoU a positive patch exceeds',
+  },
   create(threshold) {
     const t = threshold ?? DEFAULT_THRESHOLD;
     return {

@@ -1,18 +1,35 @@
-import { GeometryError } from '../errors.js';
-import { centerInBoxRule } from './center-in-box.js';
-import { coverageRule } from './coverage.js';
-import { iouRule } from './iou.js';
-import type { LabelRule, LabelRuleDefinition, ThresholdRange } from './types.js';
+import { isValidParam, rangeText, Registry, USAGE_WORDING, type RecipeWording } from '@slidepipe/core';
+import { GeometryError } from '../errors';
+import { centerInBoxRule } from './center-in-box';
+import { coverageRule } from './coverage';
+import { iouRule } from './iou';
+import type { LabelRule, LabelRuleDefinition, LabelRuleModule } from './types';
 
 export const DEFAULT_LABEL_RULE = 'coverage>=0.1';
 
-const definitions: readonly LabelRuleDefinition[] = [coverageRule, iouRule, centerInBoxRule];
+/** How a rule is written: "coverage>=T" or "center-in-box". */
+const form = (d: LabelRuleModule): string => (d.operator ? `${d.name}${d.operator}T` : d.name);
+
+const RULE_WORDING: RecipeWording = {
+  quoteChoices: false,
+  error(what, p) {
+    // Rules are looked up by name only: an unknown name is the one problem.
+    if (p.kind !== 'unknown-name') return USAGE_WORDING.error(what, p);
+    return new GeometryError('INVALID_RULE', `${what}: unknown rule "${String(p.name)}": expected one of ${forms()}`);
+  },
+};
+
+const RULES = new Registry<LabelRuleDefinition>(
+  [coverageRule, iouRule, centerInBoxRule].map((d) => ({ ...d, summary: `${form(d)}: ${d.description}` })),
+  { what: 'labelling rule', wording: RULE_WORDING },
+);
 
 /** The registered rules, for --help texts and validation messages. */
 export function labelRuleDefinitions(): readonly LabelRuleDefinition[] {
-  return definitions;
+  return RULES.definitions;
 }
 
+// Not a `name:key=value` recipe: a rule reads as a comparison, its one parameter the threshold T.
 const SPEC = /^\s*([a-z][a-z0-9-]*)\s*(?:(>=|<=|==|=|>|<)\s*(\S*))?\s*$/i;
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
@@ -21,23 +38,23 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
  * "center-in-box". Throws a GeometryError (code INVALID_RULE) saying what was expected.
  */
 export function parseLabelRule(text: string): LabelRule {
+  const what = `labelling rule ${JSON.stringify(text)}`;
   const fail = (why: string): never => {
-    throw new GeometryError('INVALID_RULE', `labelling rule ${JSON.stringify(text)}: ${why}`);
+    throw new GeometryError('INVALID_RULE', `${what}: ${why}`);
   };
   const match = SPEC.exec(text);
   if (!match) return fail(`expected one of ${forms()}`);
   const [, rawName, operator, rawThreshold] = match;
-  const name = rawName.toLowerCase();
-  const definition = definitions.find((d) => d.name === name);
-  if (!definition) return fail(`unknown rule "${name}": expected one of ${forms()}`);
+  const definition = RULES.get(rawName.toLowerCase(), what);
 
-  if (definition.operator === null) {
+  const spec = definition.threshold;
+  if (definition.operator === null || spec === null) {
     if (operator !== undefined) {
       return fail(`expected "${definition.name}" without a threshold, received "${operator}${rawThreshold}"`);
     }
     return definition.create(null);
   }
-  if (operator === undefined) return definition.create(definition.defaultThreshold);
+  if (operator === undefined) return definition.create(spec.default);
   if (operator !== definition.operator) {
     return fail(`expected "${definition.name}${definition.operator}T", received operator "${operator}"`);
   }
@@ -45,25 +62,12 @@ export function parseLabelRule(text: string): LabelRule {
     return fail(`expected a decimal threshold after "${operator}", received "${rawThreshold}"`);
   }
   const threshold = Number(rawThreshold);
-  const range = definition.thresholdRange;
-  if (range && !inRange(threshold, range)) {
-    return fail(`expected a threshold in ${formatRange(range)}, received ${threshold}`);
-  }
+  if (!isValidParam(spec, threshold)) return fail(`expected a threshold in ${rangeText(spec)}, received ${threshold}`);
   return definition.create(threshold);
 }
 
-function inRange(value: number, r: ThresholdRange): boolean {
-  const aboveMin = r.minInclusive ? value >= r.min : value > r.min;
-  const belowMax = r.maxInclusive ? value <= r.max : value < r.max;
-  return aboveMin && belowMax;
-}
-
-function formatRange(r: ThresholdRange): string {
-  return `${r.minInclusive ? '[' : '('}${r.min}, ${r.max}${r.maxInclusive ? ']' : ')'}`;
-}
-
 function forms(): string {
-  return definitions
-    .map((d) => (d.operator ? `${d.name}${d.operator}T (default ${d.defaultThreshold})` : d.name))
+  return RULES.definitions
+    .map((d) => (d.threshold ? `${form(d)} (default ${d.threshold.default})` : d.name))
     .join(', ');
 }

@@ -1,6 +1,7 @@
-import type { AnnotationSet } from '../annotations.js';
-import type { Box } from '../box.js';
-import type { PatchLabelMeasures } from '../patch-measures.js';
+import type { NumberParamSpec } from '@slidepipe/core';
+import type { AnnotationSet } from '../annotations';
+import type { Box } from '../box';
+import type { PatchLabelMeasures } from '../patch-measures';
 
 /** What a rule may look at to label one patch. */
 export interface LabelContext {
@@ -19,22 +20,21 @@ export interface LabelRule {
   label(context: LabelContext): 0 | 1;
 }
 
-/** Inclusive/exclusive bounds a rule accepts for its threshold. */
-export interface ThresholdRange {
-  readonly min: number;
-  readonly max: number;
-  readonly minInclusive: boolean;
-  readonly maxInclusive: boolean;
-}
-
-/** One entry of the rule registry; each lives in its own module. */
-export interface LabelRuleDefinition {
+/** A rule as its module defines it. */
+export interface LabelRuleModule {
   readonly name: string;
-  readonly summary: string;
+  /** What the rule means, for --help. */
+  readonly description: string;
   /** The comparison written after the name ("coverage>=0.2"), or null for a rule without threshold. */
   readonly operator: '>=' | '>' | null;
-  readonly defaultThreshold: number | null;
-  readonly thresholdRange: ThresholdRange | null;
-  /** Builds the rule; `threshold` is already checked against thresholdRange (null: no threshold). */
+  /** The threshold T's default and bounds, or null for a rule without threshold. */
+  readonly threshold: NumberParamSpec | null;
+  /** Builds the rule; `threshold` is already checked against its spec (null: no threshold). */
   create(threshold: number | null): LabelRule;
+}
+
+/** One entry of the rule registry. */
+export interface LabelRuleDefinition extends LabelRuleModule {
+  /** The form and the meaning, e.g. "coverage>=T: at least a fraction T ...". */
+  readonly summary: string;
 }

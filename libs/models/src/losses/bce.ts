@@ -8,6 +8,7 @@ import type { LossFunction } from './types.js';
 
 export const bceLoss: LossFunction = {
   name: 'bce',
+  description: 'binary cross-entropy on logits, the positive term weighted by posWeight (PyTorch pos_weight)',
   inputs: [{ name: 'pos_weight', param: 'posWeight' }],
   binaryLabels: false,
   emit(g, z, y) {

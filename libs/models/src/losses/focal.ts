@@ -10,6 +10,7 @@ import type { LossFunction } from './types.js';
 
 export const focalLoss: LossFunction = {
   name: 'focal',
+  description: 'focal loss (Lin et al., 2017): alpha-weighted cross-entropy scaled by (1 - p_t)^gamma',
   inputs: [
     { name: 'focal_alpha', param: 'alpha' },
     { name: 'focal_gamma', param: 'gamma' },

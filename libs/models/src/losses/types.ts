@@ -25,6 +25,8 @@ export interface LossValue {
  */
 export interface LossFunction {
   readonly name: LossName;
+  /** One line for --help. */
+  readonly description: string;
   /** Scalar float graph inputs (their names) and the parameter that feeds each. */
   readonly inputs: readonly { name: string; param: keyof LossParams }[];
   /** Whether labels must be exactly 0 or 1 (the closed-form gradient assumes it). */

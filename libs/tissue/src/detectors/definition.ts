@@ -1,4 +1,4 @@
-import type { ParamSpecs } from '../params';
+import type { ParamSpecs } from '@slidepipe/core';
 import type { Mask, Params, RgbImage } from '../types';
 
 /** One detection method as the registry holds it. */
