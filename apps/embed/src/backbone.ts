@@ -2,12 +2,10 @@
 // and the built-in H&E features sit behind it, chosen in backbone-registry's `openBackbone`. Types
 // only, so the backbones import it and the registry imports them, with no circle.
 
-/** A decoded patch: interleaved 8-bit RGB, row-major. */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+import type { RgbImage } from '@slidepipe/image';
+
+/** A decoded patch is the one RGB image type. */
+export type { RgbImage };
 
 /**
  * What downstream tools compare to know two embedding streams came from the same backbone:
