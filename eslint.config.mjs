@@ -15,11 +15,21 @@ export default [
           depConstraints: [
             // Tools use libraries; libraries never reach into tools.
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            // The record schemas are the contract: they depend on nothing of ours.
-            { sourceTag: 'scope:schema', onlyDependOnLibsWithTags: [] },
-            // The ground floor (errors, recipes, registries) depends on nothing of ours.
-            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
+            // Each library may use only the libraries below it (docs/ARCHITECTURE.md, "The house");
+            // the test-support libraries (scope:test) are open to every test.
+            { sourceTag: 'lib:core', onlyDependOnLibsWithTags: ['scope:test'] },
+            { sourceTag: 'lib:schema', onlyDependOnLibsWithTags: ['scope:test'] },
+            { sourceTag: 'lib:image', onlyDependOnLibsWithTags: ['scope:test'] },
+            { sourceTag: 'lib:fixtures', onlyDependOnLibsWithTags: ['scope:test'] },
+            { sourceTag: 'lib:jpeg', onlyDependOnLibsWithTags: ['lib:core',  'scope:test'] },
+            { sourceTag: 'lib:geometry', onlyDependOnLibsWithTags: ['lib:core',  'scope:test'] },
+            { sourceTag: 'lib:models', onlyDependOnLibsWithTags: ['lib:core',  'scope:test'] },
+            { sourceTag: 'lib:tracking', onlyDependOnLibsWithTags: ['lib:core',  'scope:test'] },
+            { sourceTag: 'lib:cli', onlyDependOnLibsWithTags: ['lib:core',  'scope:test'] },
+            { sourceTag: 'lib:io', onlyDependOnLibsWithTags: ['lib:core',  'lib:schema',  'scope:test'] },
+            { sourceTag: 'lib:openslide', onlyDependOnLibsWithTags: ['lib:core',  'lib:jpeg',  'scope:test'] },
+            { sourceTag: 'lib:tissue', onlyDependOnLibsWithTags: ['lib:core',  'lib:image',  'scope:test'] },
+            { sourceTag: 'lib:metrics', onlyDependOnLibsWithTags: ['lib:core',  'lib:geometry',  'scope:test'] },
           ],
         },
       ],
