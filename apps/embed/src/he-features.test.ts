@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binRgb, HE_FEATURE_NAMES, HE_FEATURES_DIM, HE_FEATURES_IDENTITY, heFeatures } from './he-features';
-import { mulberry32, paintHePatch } from './testing/he-synth';
+import { mulberry32, paintHePatch } from '@slidepipe/testing';
 
 const feature = (out: Float32Array, name: string, at = 0) => out[at + HE_FEATURE_NAMES.indexOf(name)];
 
