@@ -1,5 +1,7 @@
 import nx from '@nx/eslint-plugin';
 
+const TEST_ONLY = 'test support: only tests and benchmarks may import it';
+
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'demo-out/**', 'bench-out/**'] },
   ...nx.configs['flat/base'],
@@ -17,6 +19,8 @@ export default [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             // Each library may use only the libraries below it (docs/ARCHITECTURE.md, "The house");
             // the test-support libraries (scope:test) are open to every test.
+            // Test support may use any library.
+            { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'lib:core', onlyDependOnLibsWithTags: ['scope:test'] },
             { sourceTag: 'lib:schema', onlyDependOnLibsWithTags: ['scope:test'] },
             { sourceTag: 'lib:image', onlyDependOnLibsWithTags: ['scope:test'] },
@@ -41,6 +45,20 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Typed-array and Arrow column access is full of checked-elsewhere lookups.
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // Product code never uses test support (the scope:test libraries); tests and benchmarks do.
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'libs/testing/**', 'libs/fixtures/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['@slidepipe/testing', '@slidepipe/fixtures'].map((name) => ({ name, message: TEST_ONLY })),
+          patterns: [{ group: ['**/libs/testing/**', '**/libs/fixtures/**'], message: TEST_ONLY }],
+        },
+      ],
     },
   },
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check } from '@placemarkio/check-geojson';
-import { NOISE_LEVELS, simulateSlide, writeSimFiles, type SimSlide } from '../apps/boxes/src/simulate';
+import { NOISE_LEVELS, simulateSlide, writeSimFiles, type SimSlide } from '@slidepipe/testing';
 import { sh, tmp, tool } from './helpers';
 
 const jsonl = (text: string) =>

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NOISE_LEVELS, simulateSlide, writeSimFiles } from '../apps/boxes/src/simulate';
+import { NOISE_LEVELS, simulateSlide, writeSimFiles } from '@slidepipe/testing';
 import { BLANK_COLOUR, PREDICTED_COLOUR, TRUTH_COLOUR } from '../apps/heatmap/src/heatmap';
 import { LEGEND_PX } from '../apps/heatmap/src/render';
 import { sh, tmp, tool } from './helpers';

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openRecordSink } from '@slidepipe/io';
 import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 import { sh, tmp } from './helpers';
-import { fakeMlflowServer, readEventFile, shAsync, writeCohort } from './train-fixtures';
+import { fakeMlflowServer, readEventFile } from '@slidepipe/testing';
+import { shAsync, writeCohort } from './train-fixtures';
 
 let dir: string;
 const FLAGS = '--epochs 12 --patience 4 --hidden 32 --batch-size 64 --lr 0.003 --seed 5';

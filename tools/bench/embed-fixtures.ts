@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeResNet18Model } from '@slidepipe/models';
 import { openRecordSink, readRecords } from '@slidepipe/io';
 import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
-import { mulberry32, writeSyntheticCohort } from '../../apps/embed/src/testing/he-synth';
+import { mulberry32, writeSyntheticCohort } from '@slidepipe/testing';
 
 const [cmd, ...args] = process.argv.slice(2);
 

@@ -5,9 +5,12 @@ import type { RecordStream } from '@slidepipe/io';
 import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 import { boxesForGrid, boxSlides, NEUTRAL_BOX, type BoxesOptions, type SlideResult } from './boxes';
 import { methodFromRecipe } from './methods/registry';
+import { PatchColumns, ScoreGrid } from './grid';
 import { DEFAULT_REFINE } from './refine';
-import { NOISE_LEVELS, simGrid, simStream, simulateSlide, validationCsv, type SimSlide } from './simulate';
-import { gridFromPicture } from './test-grid';
+import { NOISE_LEVELS, scoreGrids, simStream, simulateSlide, validationCsv, type SimSlide } from '@slidepipe/testing';
+
+// The grid helpers, bound to this tool's own grid classes.
+const { gridFromPicture, simGrid } = scoreGrids(PatchColumns, ScoreGrid);
 
 const components = methodFromRecipe('components');
 

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { check } from '@placemarkio/check-geojson';
 import type { BoxRecord } from '@slidepipe/schema';
 import type { SlideResult } from './boxes';
+import { PatchColumns, ScoreGrid } from './grid';
 import { parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS } from './outputs';
-import { gridFromPicture } from './test-grid';
+import { scoreGrids } from '@slidepipe/testing';
+
+// The grid helpers, bound to this tool's own grid classes.
+const { gridFromPicture } = scoreGrids(PatchColumns, ScoreGrid);
 
 const box = (rank: number, x1: number, y1: number, x2: number, y2: number, extra: Partial<BoxRecord> = {}): BoxRecord => ({
   slide_id: 'a_a',

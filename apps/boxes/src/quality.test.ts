@@ -6,8 +6,11 @@ import { scoreSlides } from '@slidepipe/metrics';
 import { boxesForGrid } from './boxes';
 import { METHODS, methodFromRecipe } from './methods/registry';
 import { DEFAULT_REFINE } from './refine';
-import { NOISE_LEVELS, simGrid, simulateSlide, type NoiseLevel, type SimSlide } from './simulate';
-import type { ScoreGrid } from './grid';
+import { NOISE_LEVELS, scoreGrids, simulateSlide, type NoiseLevel, type SimSlide } from '@slidepipe/testing';
+import { PatchColumns, ScoreGrid } from './grid';
+
+// The grid helpers, bound to this tool's own grid classes.
+const { simGrid } = scoreGrids(PatchColumns, ScoreGrid);
 
 const SLIDES = 24;
 const STRIDES = [512, 256] as const;

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { boxCoverage, giou, type Box } from '@slidepipe/geometry';
 import { PatchColumns, ScoreGrid } from './grid';
 import { DEFAULT_REFINE, refinedBox, snappedBox } from './refine';
-import { gridFromPicture } from './test-grid';
+import { scoreGrids } from '@slidepipe/testing';
+
+// The grid helpers, bound to this tool's own grid classes.
+const { gridFromPicture } = scoreGrids(PatchColumns, ScoreGrid);
 
 /** A slide whose patch scores are exactly the fraction of each patch the lesion covers. */
 function coverageGrid(lesion: Box, stride0: number, tile0 = 512, size0 = 8192): ScoreGrid {

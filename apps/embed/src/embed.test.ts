@@ -5,7 +5,7 @@ import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 import type { Backbone, RgbImage } from './backbone';
 import { embedStreams } from './embed';
 import { HE_FEATURES_DIM, HeFeaturesBackbone } from './he-features';
-import { mulberry32, paintHePatch } from './testing/he-synth';
+import { mulberry32, paintHePatch } from '@slidepipe/testing';
 
 const px = 32;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binRgb } from '@slidepipe/image';
+import { mulberry32, paintHePatch } from '@slidepipe/testing';
 import { HE_FEATURE_NAMES, HE_FEATURES_DIM, HE_FEATURES_IDENTITY, heFeatures } from './he-features';
-import { mulberry32, paintHePatch } from './testing/he-synth';
 
 const feature = (out: Float32Array, name: string, at = 0) => out[at + HE_FEATURE_NAMES.indexOf(name)];
 

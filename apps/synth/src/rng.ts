@@ -1,6 +1,7 @@
 // Counter-based randomness: every random quantity is a pure function of (seed, purpose, position),
 // so any tile can be rendered on its own, in any order, and still give the same bytes. A single
 // sequential generator (pure-rand's) would tie a nucleus to the order in which tiles are drawn.
+import { Mulberry32 } from '@slidepipe/core';
 
 /** Mixes any number of 32-bit integers into one well-spread 32-bit value (murmur3 finaliser). */
 export function hash32(...values: number[]): number {
@@ -28,26 +29,11 @@ export function label32(label: string): number {
   return h >>> 0;
 }
 
-/** A small seeded generator (mulberry32): fast, and plenty for synthetic images. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed | 0;
-  }
-
+/** Core's seeded generator (mulberry32) with the draws synthetic images need. */
+export class Rng extends Mulberry32 {
   /** Child generator for a named purpose: independent of how much this one has been used. */
   static of(seed: number, label: string, ...position: number[]): Rng {
     return new Rng(hash32(seed, label32(label), ...position));
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   uniform(lo: number, hi: number): number {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '@slidepipe/testing';
 import { downscale4 } from './resample';
-
-// A seeded generator, so a failure repeats.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomPixels(w: number, h: number, seed: number): Uint8Array {
   const next = rng(seed);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadEmbeddings, loadSplits } from './data';
 import { planFolds } from './folds';
-import { embeddingStream, splitStream, streams } from './testing';
+import { embeddingStream, splitStream, streams } from '@slidepipe/testing';
 
 describe('loading embeddings', () => {
   it('reads every stream into one table, slides in first-seen order', async () => {

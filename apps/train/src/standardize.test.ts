@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildMlpInferenceModel, createSession, initMlpParams, loadOrt } from '@slidepipe/models';
 import { fitStandardizer, foldStandardizer, gatherRows } from './standardize';
-import { mulberry32 } from './testing';
+import { mulberry32 } from '@slidepipe/testing';
 
 describe('standardisation', () => {
   it('fits mean and std on the given rows, std 1 for a constant column', () => {

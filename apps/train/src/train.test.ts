@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readOnnxMetadata } from '@slidepipe/models';
 import { loadEmbeddings, loadSplits } from './data';
 import { planFolds } from './folds';
-import { embeddingStream, splitStream, streams } from './testing';
+import { embeddingStream, splitStream, streams } from '@slidepipe/testing';
 import { trainCrossValidated, type HeadRecipe, type TrainOptions } from './train';
 
 const slides = ['p1_a', 'p1_b', 'p2_a', 'p2_b', 'p3_a', 'p3_b'];

@@ -1,3 +1,4 @@
 export * from './errors';
+export * from './random';
 export * from './recipe';
 export * from './registry';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OpenSlideError } from './errors';
 import * as lowlevel from './lowlevel';
-import { GENERIC_JPEG_TIF, SVS } from './test-support';
+import { GENERIC_JPEG_TIF, SVS } from '@slidepipe/fixtures';
 
 describe('lowlevel', () => {
   it('binds OpenSlide 3.4.1', () => {

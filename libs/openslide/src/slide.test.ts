@@ -13,15 +13,8 @@ import {
   levelProperty,
 } from './index';
 import type { SlideRegion } from './index';
-import {
-  GENERIC_JPEG_TIF,
-  pythonAssociatedImageRgb,
-  pythonReadRegions,
-  showProperties,
-  SMALL_LEVELS_TIFF,
-  SVS,
-} from './test-support';
-import type { RegionSpec } from './test-support';
+import { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
+import { pythonAssociatedImageRgb, pythonReadRegions, showProperties, type RegionSpec } from '@slidepipe/testing';
 
 // Compares our premultiplied B,G,R,A words with those python-openslide got from the same
 // openslide_read_region call: the same C library must give the same bytes. The values of partly

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fillSmallHoles, labelComponents, removeSmallComponents } from './components';
-import { maskFromArt, maskToArt, randomMask, rng } from './test-helpers';
+import { maskFromArt, maskToArt, randomMask, mulberry32 as rng } from '@slidepipe/testing';
 import type { Mask } from './types';
 
 /** Union-find over raster neighbours, labels renumbered by first pixel in raster order. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TissueInputError } from './errors';
 import { MaskIntegral, maskScale, patchTissueFraction, tissueFraction, type MaskRect } from './fraction';
-import { maskFromArt, randomMask, rng } from './test-helpers';
+import { maskFromArt, randomMask, mulberry32 as rng } from '@slidepipe/testing';
 import type { Mask } from './types';
 
 /** Supersampling: a grid of points per mask pixel, each point tissue or not; converges to the area weighting. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TissueParamError } from './errors';
 import { medianFilter } from './median';
-import { rng } from './test-helpers';
+import { mulberry32 as rng } from '@slidepipe/testing';
 
 /** Sort every window, edges replicated. */
 function naiveMedian(data: Uint8Array, width: number, height: number, k: number): Uint8Array {

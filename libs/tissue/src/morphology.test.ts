@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TissueParamError } from './errors';
 import { closeMask, dilateMask, discHalfWidths, erodeMask, type StructuringShape } from './morphology';
-import { maskFromArt, maskToArt, randomMask, rectMask, rng } from './test-helpers';
+import { maskFromArt, maskToArt, randomMask, rectMask, mulberry32 as rng } from '@slidepipe/testing';
 import type { Mask } from './types';
 
 /** The definition, pixel by pixel: offsets of the element, pixels outside the image ignored. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { histogram256, otsuThreshold } from './otsu';
-import { rng } from './test-helpers';
+import { mulberry32 as rng } from '@slidepipe/testing';
 
 /** Between-class variance of every split computed from the raw values, first maximum kept. */
 function bruteForceOtsu(values: number[]): number {

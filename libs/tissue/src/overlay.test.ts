@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { maskOverlay, maskOverlayPng, maskToPng } from './overlay';
-import { fillRect, maskFromArt, rectMask, solidRgb } from './test-helpers';
+import { fillRect, maskFromArt, rectMask, solidRgb } from '@slidepipe/testing';
 
 describe('maskToPng', () => {
   it('writes a greyscale PNG: tissue 255, background 0', async () => {

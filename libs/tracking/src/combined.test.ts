@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CombinedRun, paramsToMarkdown } from './combined.js';
 import { createTracker } from './tracker.js';
-import { readEvents, scalarsOf } from './__test__/event-file-reader.js';
+import { readEvents, scalarsOf } from '@slidepipe/testing';
 
 let dir: string;
 let clock: number;

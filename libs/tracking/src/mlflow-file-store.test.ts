@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrackingError } from './errors.js';
 import { createTracker, resolveTrackingTarget, type Tracker } from './tracker.js';
-import { readMetaYaml } from './__test__/yaml-reader.js';
+import { readMetaYaml } from '@slidepipe/testing';
 
 // The keys MLflow's FileStore writes (file_store.py: _create_experiment_with_id, create_run).
 const EXPERIMENT_KEYS = ['artifact_location', 'creation_time', 'experiment_id', 'last_update_time', 'lifecycle_stage', 'name'];

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TrackingError } from './errors.js';
 import { TensorBoardWriter } from './tensorboard.js';
 import { maskedCrc32c } from './tfrecord.js';
-import { readEvents, readRecords, tableCrc32c, tableMaskedCrc } from './__test__/event-file-reader.js';
+import { readEvents, readRecords, tableCrc32c, tableMaskedCrc } from '@slidepipe/testing';
 
 let dir: string;
 beforeEach(() => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { gridFromPicture } from '../test-grid';
+import { scoreGrids } from '@slidepipe/testing';
 import { methodFromRecipe, METHODS } from './registry';
-import type { ScoreGrid } from '../grid';
+import { PatchColumns, ScoreGrid } from '../grid';
+
+// The grid helpers, bound to this tool's own grid classes.
+const { gridFromPicture, gridOf } = scoreGrids(PatchColumns, ScoreGrid);
 
 /** Regions as sorted lists of "col,row". */
 function regions(recipe: string, g: ScoreGrid): string[][] {
@@ -100,7 +103,6 @@ describe('registry', () => {
 describe('random (baseline)', () => {
   it('proposes seeded blocks of patches whatever the scores', async () => {
     const { random } = await import('./random');
-    const { gridOf } = await import('../test-grid');
     const grid = gridOf(Array.from({ length: 10 }, () => Array.from({ length: 10 }, () => 0)));
     const params = { count: 5, size: 2, seed: 3 };
     const a = random.propose(grid, params);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, readOnnxMetadata } from '../onnx/graph-builder.js';
-import { randn } from '../test-utils.js';
+import { randn } from '@slidepipe/testing';
 import { buildResNet18Model, RESNET18_IO, writeResNet18Model } from './resnet18.js';
 
 describe('ResNet-18 backbone', () => {

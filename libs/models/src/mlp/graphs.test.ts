@@ -4,7 +4,7 @@ import { getLoss } from '../losses/registry.js';
 import type { LossName, LossParams } from '../losses/types.js';
 import { createSession, f32, outF32, scalarF32 } from '../onnx/session.js';
 import { createRng, fillDropoutMask, fillUniform } from '../random/rng.js';
-import { norm, randn, relError, toF64 } from '../test-utils.js';
+import { norm, randn, relError, toF64 } from '@slidepipe/testing';
 import {
   buildMlpGradientModel,
   buildMlpInferenceModel,

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../errors.js';
 import { readOnnxMetadata } from '../onnx/graph-builder.js';
-import { rocAuc, separableProblem } from '../test-utils.js';
+import { rocAuc, separableProblem } from '@slidepipe/testing';
 import type { MlpTrainOptionsInput } from './options.js';
 import { HEAD_METADATA_PREFIX, MlpTrainer, type EpochReport } from './trainer.js';
 

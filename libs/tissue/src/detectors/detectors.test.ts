@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countTissuePx } from '../mask';
 import { getDetector } from '../registry';
-import { fillRect, maskToArt, rectMask, rng, solidRgb } from '../test-helpers';
+import { fillRect, maskToArt, mulberry32 as rng, rectMask, solidRgb } from '@slidepipe/testing';
 import type { RgbImage } from '../types';
 import { TissueInputError } from '../errors';
 

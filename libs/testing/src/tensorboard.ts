@@ -1,6 +1,6 @@
 /**
- * An event-file reader written for the tests only, independent of the writer: its own table
- * CRC32C, its own TFRecord framing checks and its own protobuf decoding by field number.
+ * A TensorBoard event-file reader for the tests only, independent of libs/tracking's writer: its
+ * own table CRC32C, its own TFRecord framing checks and its own protobuf decoding by field number.
  */
 
 const CRC32C_TABLE = (() => {
@@ -47,15 +47,15 @@ export function readRecords(buf: Buffer): Buffer[] {
   return out;
 }
 
-export interface Field {
+export interface ProtoField {
   field: number;
   wire: number;
   varint?: bigint;
   bytes?: Buffer;
 }
 
-export function decodeFields(buf: Buffer): Field[] {
-  const out: Field[] = [];
+export function decodeFields(buf: Buffer): ProtoField[] {
+  const out: ProtoField[] = [];
   let off = 0;
   const varint = (): bigint => {
     let shift = 0n;
@@ -154,4 +154,27 @@ export function scalarsOf(events: DecodedEvent[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const e of events) for (const v of e.values) if (v.simpleValue !== undefined) m.set(`${v.tag}@${e.step}`, v.simpleValue);
   return m;
+}
+
+/** An event as the end-to-end tests read it: scalars by tag, and the tags of the other summaries. */
+export interface TbEvent {
+  wallTime: number;
+  step: number;
+  fileVersion?: string;
+  /** Scalar summaries: tag -> simple_value. */
+  scalars: Record<string, number>;
+  texts: string[];
+}
+
+/** Every event of an event file; throws on a bad frame or CRC. */
+export function readEventFile(buf: Buffer): TbEvent[] {
+  return readEvents(buf).map((e) => {
+    const ev: TbEvent = { wallTime: e.wallTime, step: e.step, scalars: {}, texts: [] };
+    if (e.fileVersion !== undefined) ev.fileVersion = e.fileVersion;
+    for (const v of e.values) {
+      if (v.simpleValue !== undefined) ev.scalars[v.tag] = v.simpleValue;
+      else ev.texts.push(v.tag);
+    }
+    return ev;
+  });
 }

@@ -1,11 +1,8 @@
-// Independent references for the tests: Debian's openslide-tools and python3-openslide.
-// Not exported from the library.
+// Independent references for libs/openslide's tests: Debian's openslide-tools and python3-openslide.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export { GENERIC_JPEG_TIF, SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
 
 // Debian's python3-openslide lives under /usr/bin/python3, not a pyenv shim that may be first on PATH.
 const PYTHON = '/usr/bin/python3';

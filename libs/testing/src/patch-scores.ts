@@ -1,5 +1,5 @@
-// Test support (not part of the tool): patch-score streams simulated from synthetic truth, with
-// DigiLut-like sizes, until wsi-predict exists. Level 0 is 0.25 um/px; patches are 256 px at
+// Patch-score streams simulated from synthetic truth, with DigiLut-like sizes, for wsi-boxes' and
+// wsi-heatmap's tests. Level 0 is 0.25 um/px; patches are 256 px at
 // 0.5 um/px, i.e. a 512 level-0 px footprint, on a 512 px grid or a 256 px one (overlapping).
 // A patch's clean score follows the fraction of it the lesions cover, through a logistic curve
 // centred on half cover (a classifier trained on "covered or not"); noise is added on top.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { openRecordSink } from '@slidepipe/io';
 import { RECORDS, schemaFor, makeBatch, type StreamMeta } from '@slidepipe/schema';
-import { PatchColumns, ScoreGrid } from './grid';
+import { mulberry32 } from './random';
 
 /** Controlled noise: Gaussian on every score, isolated false-positive spikes, and false-positive blobs. */
 export interface NoiseSpec {
@@ -31,20 +31,25 @@ export const NOISE_LEVELS = {
 } as const satisfies Record<string, NoiseSpec>;
 export type NoiseLevel = keyof typeof NOISE_LEVELS;
 
-/** mulberry32: small, seedable, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+/** Patch keys and scores as columns (wsi-boxes' PatchColumns' fields, which a library cannot import). */
+export interface PatchTable {
+  n: number;
+  x0: Int32Array;
+  y0: Int32Array;
+  w0: Int32Array;
+  h0: Int32Array;
+  col: Int32Array;
+  row: Int32Array;
+  score: Float32Array;
+}
+
+/** What wsi-boxes' PatchColumns offers to fill it. */
+export interface PatchSink {
+  push(x0: number, y0: number, w0: number, h0: number, col: number, row: number, score: number): void;
 }
 
 export interface SimSlide {
@@ -55,7 +60,7 @@ export interface SimSlide {
   tileW0: number;
   stride0: number;
   truth: Box[];
-  patches: PatchColumns;
+  patches: PatchTable;
 }
 
 export interface SimOptions {
@@ -102,14 +107,26 @@ export function randomTruth(r: () => number, width0: number, height0: number, n:
 }
 
 export function simulateSlide(o: SimOptions): SimSlide {
-  const r = rng(o.seed);
+  const r = mulberry32(o.seed);
   const width0 = o.width0 ?? 30000;
   const height0 = o.height0 ?? 20000;
   const stride0 = o.stride0 ?? 512;
   const truth = o.truth ?? randomTruth(r, width0, height0, o.lesions ?? 1 + Math.floor(r() * 3));
   const cols = Math.floor((width0 - TILE0) / stride0) + 1;
   const rows = Math.floor((height0 - TILE0) / stride0) + 1;
-  const patches = new PatchColumns();
+  const cap = cols * rows;
+  const patches: PatchTable = { n: 0, x0: new Int32Array(cap), y0: new Int32Array(cap), w0: new Int32Array(cap),
+    h0: new Int32Array(cap), col: new Int32Array(cap), row: new Int32Array(cap), score: new Float32Array(cap) };
+  const push = (x0: number, y0: number, col: number, row: number, score: number) => {
+    const i = patches.n++;
+    patches.x0[i] = x0;
+    patches.y0[i] = y0;
+    patches.w0[i] = TILE0;
+    patches.h0[i] = TILE0;
+    patches.col[i] = col;
+    patches.row[i] = row;
+    patches.score[i] = score;
+  };
   const at = new Map<number, number>();
   for (let row = 0; row < rows; row++) {
     for (let col = 0; col < cols; col++) {
@@ -122,7 +139,7 @@ export function simulateSlide(o: SimOptions): SimSlide {
       s += o.noise.sigma * gaussian(r);
       if (cover === 0 && r() < o.noise.spikeRate) s = Math.max(s, 0.6 + 0.4 * r());
       at.set(row * cols + col, patches.n);
-      patches.push(x0, y0, TILE0, TILE0, col, row, Math.min(1, Math.max(0, s)));
+      push(x0, y0, col, row, Math.min(1, Math.max(0, s)));
     }
   }
   // Blobs of false positives: a 2 x 2 block (in strides) of moderately high scores, off the lesions.
@@ -133,11 +150,10 @@ export function simulateSlide(o: SimOptions): SimSlide {
     if (block.some((j) => boxCoverage({ x1: patches.x0[j], y1: patches.y0[j], x2: patches.x0[j] + TILE0, y2: patches.y0[j] + TILE0 }, truth) > 0)) continue;
     for (const j of block) patches.score[j] = Math.max(patches.score[j], 0.5 + 0.4 * r());
   }
-  return { slideId: o.slideId, width0, height0, mpp0: 0.25, tileW0: TILE0, stride0, truth, patches };
-}
-
-export function simGrid(s: SimSlide): ScoreGrid {
-  return new ScoreGrid(s.slideId, s.patches, s.width0, s.height0);
+  const n = patches.n;
+  const used = { n, x0: patches.x0.subarray(0, n), y0: patches.y0.subarray(0, n), w0: patches.w0.subarray(0, n),
+    h0: patches.h0.subarray(0, n), col: patches.col.subarray(0, n), row: patches.row.subarray(0, n), score: patches.score.subarray(0, n) };
+  return { slideId: o.slideId, width0, height0, mpp0: 0.25, tileW0: TILE0, stride0, truth, patches: used };
 }
 
 /** The slide as a patch-score stream (metadata and batches of at most `batchRows` rows). */
@@ -198,4 +214,41 @@ export async function writeSimFiles(dir: string, slides: readonly SimSlide[], sc
   await sink.close();
   writeFileSync(join(dir, 'train.csv'), trainCsv(slides));
   writeFileSync(join(dir, 'validation.csv'), validationCsv(slides));
+}
+
+type GridClass<P, G> = new (slideId: string, p: P, width0: number, height0: number) => G;
+
+/**
+ * Grids for wsi-boxes' tests, built with its own PatchColumns and ScoreGrid classes (handed in,
+ * as a library cannot import an app): `scoreGrids(PatchColumns, ScoreGrid)`.
+ */
+export function scoreGrids<P extends PatchSink, G>(Columns: new () => P, Grid: GridClass<P, G>) {
+  /** Rows of scores (null = no patch) on a grid of `stride0` with `tile0` footprints, from (0, 0). */
+  function gridOf(scores: (number | null)[][], stride0 = 512, tile0 = 512, size0 = 100_000): G {
+    const p = new Columns();
+    scores.forEach((line, row) =>
+      line.forEach((s, col) => {
+        if (s !== null) p.push(col * stride0, row * stride0, tile0, tile0, col, row, s);
+      }),
+    );
+    return new Grid('t', p, size0, size0);
+  }
+
+  /** A grid from a picture of scores: "." = 0.05, "#" = 0.95, digits d = d / 10, " " = no patch. */
+  function gridFromPicture(picture: string, stride0 = 512, tile0 = 512, size0 = 100_000): G {
+    const lines = picture.split('\n').filter((l) => l.trim() !== '');
+    const indent = Math.min(...lines.map((l) => l.length - l.trimStart().length));
+    const cell = (ch: string) => (ch === ' ' ? null : ch === '.' ? 0.05 : ch === '#' ? 0.95 : Number(ch) / 10);
+    return gridOf(lines.map((l) => [...l.slice(indent)].map(cell)), stride0, tile0, size0);
+  }
+
+  /** A simulated slide's grid. */
+  function simGrid(s: SimSlide): G {
+    const c = new Columns();
+    const p = s.patches;
+    for (let i = 0; i < p.n; i++) c.push(p.x0[i], p.y0[i], p.w0[i], p.h0[i], p.col[i], p.row[i], p.score[i]);
+    return new Grid(s.slideId, c, s.width0, s.height0);
+  }
+
+  return { gridOf, gridFromPicture, simGrid };
 }

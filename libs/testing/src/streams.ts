@@ -1,19 +1,9 @@
-// In-memory embedding and split streams for the trainer's unit tests.
+// In-memory embedding and split streams, for the trainer's unit tests.
 import type { RecordStream } from '@slidepipe/io';
+import { mulberry32 } from './random';
 import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const BACKBONE = { kind: 'builtin', name: 'test-backbone', sha256: 'a'.repeat(64), dim: 6, preprocessing: {} };
+export const EMBEDDING_BACKBONE = { kind: 'builtin', name: 'test-backbone', sha256: 'a'.repeat(64), dim: 6, preprocessing: {} };
 
 /**
  * One stream per slide: `rows` embeddings of `dim` values, label 1 for about `share` of them,
@@ -26,7 +16,7 @@ export function embeddingStream(slide: string, rows: number, opts: { dim?: numbe
     record: 'embedding',
     version: 1,
     slide: { slide_id: slide, patient_id: slide.split('_')[0], width0: 1, height0: 1, mpp0: 0.25 },
-    facts: { dim, backbone: opts.backbone ?? { ...BACKBONE, dim } },
+    facts: { dim, backbone: opts.backbone ?? { ...EMBEDDING_BACKBONE, dim } },
     provenance: [{ tool: 'wsi-embed', version: '0', argv: [slide], params: {}, time: 't' }],
   };
   const schema = schemaFor(meta);

@@ -1,12 +1,21 @@
-// Helpers shared by this library's tests (not exported from the package).
-import { createRng, fillNormal } from './random/rng.js';
-import type { MlpParam } from './mlp/params.js';
+// Numeric helpers for libs/models' tests: seeded normal data, error measures, AUC, a separable problem.
+import { mulberry32 } from './random';
 
+/** `n` normal draws (Box-Muller, in pairs) of standard deviation `std`, from a seed. */
 export function randn(seed: number, n: number, std = 1): Float32Array {
-  return fillNormal(createRng(seed), new Float32Array(n), std);
+  const next = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - next())) * std;
+    const a = 2 * Math.PI * next();
+    out[i] = r * Math.cos(a);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(a);
+  }
+  return out;
 }
 
-export function toF64(params: readonly MlpParam[]): Map<string, Float64Array> {
+/** Parameters (libs/models' MlpParam shape) as float64 copies by name. */
+export function toF64(params: readonly { name: string; data: ArrayLike<number> }[]): Map<string, Float64Array> {
   return new Map(params.map((p) => [p.name, Float64Array.from(p.data)]));
 }
 

@@ -1,17 +1,11 @@
-// Shared by the unit tests only; not part of the public surface.
-import type { Mask, RgbImage } from './types';
-
-/** mulberry32: a small seeded generator so random tests repeat exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+// Masks and RGB images drawn from text art or rectangles, for libs/tissue's tests. The types are
+// spelt out (the same shapes as libs/tissue's) so that this library does not depend on it.
+interface Mask {
+  data: Uint8Array;
+  width: number;
+  height: number;
 }
+type RgbImage = Mask;
 
 /** A mask from rows of '#' (tissue) and '.' (background). */
 export function maskFromArt(rows: string[]): Mask {

@@ -1,0 +1,27 @@
+// The one seeded generator of the repository (product code and tests alike), so that a seed means
+// the same numbers everywhere.
+
+/** mulberry32: a tiny, fast seeded generator; plenty for synthetic data, not for cryptography. */
+export class Mulberry32 {
+  // Kept as a signed 32-bit integer (`| 0`), which V8 stores unboxed; the bits are those of the uint32.
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed | 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/** The same generator as a plain function, for code that takes a `() => number`. */
+export function mulberry32(seed: number): () => number {
+  const g = new Mulberry32(seed);
+  return () => g.next();
+}
