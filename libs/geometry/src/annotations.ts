@@ -1,5 +1,5 @@
-import { type Box, boxArea, boxContainsPoint, isValidBox, formatBox } from './box.js';
-import { GeometryError } from './errors.js';
+import { type Box, boxArea, boxContainsPoint, isValidBox, formatBox } from './box';
+import { GeometryError } from './errors';
 import {
   type MultiPolygonCoords,
   type PolygonCoords,
@@ -7,8 +7,8 @@ import {
   multiPolygonBounds,
   normalizeMultiPolygon,
   pointInMultiPolygon,
-} from './polygon.js';
-import { GridIndex } from './spatial-index.js';
+} from './polygon';
+import { GridIndex } from './spatial-index';
 
 /** A GeoJSON Polygon or MultiPolygon geometry in level-0 pixels (QuPath's export). */
 export type PolygonGeometry =

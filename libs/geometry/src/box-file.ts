@@ -4,11 +4,11 @@
 // Every annotation that is not used is reported with its line: nothing is dropped silently.
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { type Annotation, AnnotationSet, prepareAnnotations } from './annotations.js';
-import type { Box } from './box.js';
-import { readDigilutBoxCsv } from './digilut-csv.js';
-import { GeometryError } from './errors.js';
-import { annotationsFromGeoJson } from './geojson.js';
+import { type Annotation, AnnotationSet, prepareAnnotations } from './annotations';
+import type { Box } from './box';
+import { readDigilutBoxCsv } from './digilut-csv';
+import { GeometryError } from './errors';
+import { annotationsFromGeoJson } from './geojson';
 
 export type BadBoxPolicy = 'fail' | 'drop';
 export const BAD_BOX_POLICIES: readonly BadBoxPolicy[] = ['fail', 'drop'];

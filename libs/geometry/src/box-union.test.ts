@@ -1,8 +1,8 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { type Box, boxContainsPoint } from './box.js';
-import { boxCoverage, unionAreaOfBoxes } from './box-union.js';
+import { type Box, boxContainsPoint } from './box';
+import { boxCoverage, unionAreaOfBoxes } from './box-union';
 
 const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 

@@ -1,4 +1,4 @@
-import { type Box, boxArea, intersectBoxes } from './box.js';
+import { type Box, boxArea, intersectBoxes } from './box';
 
 /**
  * Exact area of the union of boxes (overlaps counted once), optionally restricted to `clip`.

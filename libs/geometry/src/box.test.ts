@@ -14,8 +14,8 @@ import {
   isBoxInsideSlide,
   isValidBox,
   unionArea,
-} from './box.js';
-import { GeometryError } from './errors.js';
+} from './box';
+import { GeometryError } from './errors';
 
 const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 

@@ -1,4 +1,4 @@
-import { GeometryError } from './errors.js';
+import { GeometryError } from './errors';
 
 /**
  * Axis-aligned box in level-0 pixels, half-open: it covers x1 <= x < x2 and y1 <= y < y2.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDigilutBoxCsv, slideIdOfFilename, splitDelimited } from './digilut-csv.js';
+import { readDigilutBoxCsv, slideIdOfFilename, splitDelimited } from './digilut-csv';
 
 describe('readDigilutBoxCsv', () => {
   it('finds columns by name, keeps line numbers through CRLF, a BOM and blank lines, and ids rows by content', () => {

@@ -1,7 +1,7 @@
 // The DigiLut train CSV (box annotations), read with line numbers and per-row problems.
 // Shared by wsi-label and wsi-split (issue 5); other tools reading the same files may use it.
-import type { Box } from './box.js';
-import { GeometryError } from './errors.js';
+import type { Box } from './box';
+import { GeometryError } from './errors';
 
 /** The columns of the DigiLut train CSV, in level-0 pixels; max_x/max_y are the slide's size. */
 export const DIGILUT_BOX_COLUMNS = ['filename', 'x1', 'x2', 'y1', 'y2', 'max_x', 'max_y'] as const;

@@ -1,8 +1,8 @@
 // The two other DigiLut files: the validation list (`filename,max_x,max_y,trustii_id`, one row per
 // expected box) and a submission (`trustii_id,filename,x1,x2,y1,y2`, one box per trustii_id).
 import { inputError } from '@slidepipe/core';
-import type { Box } from './box.js';
-import { slideIdOfFilename, splitDelimited } from './digilut-csv.js';
+import type { Box } from './box';
+import { slideIdOfFilename, splitDelimited } from './digilut-csv';
 
 /** A slide of the validation list: its boxes' trustii_ids in file order and its size when given. */
 export interface ListedSlide {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { prepareAnnotations } from './annotations.js';
-import { GeometryError } from './errors.js';
-import { annotationsFromGeoJson } from './geojson.js';
+import { prepareAnnotations } from './annotations';
+import { GeometryError } from './errors';
+import { annotationsFromGeoJson } from './geojson';
 
 /** Shaped like QuPath 0.4's "Export objects as GeoJSON" (an array of features, UUID ids). */
 const qupathExport = [

@@ -1,5 +1,5 @@
-import type { Annotation, PolygonGeometry } from './annotations.js';
-import { GeometryError } from './errors.js';
+import type { Annotation, PolygonGeometry } from './annotations';
+import { GeometryError } from './errors';
 
 export interface GeoJsonReadOptions {
   /** What to do with features that are not polygons (QuPath points, lines): fail (default) or skip them. */

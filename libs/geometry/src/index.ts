@@ -1,4 +1,4 @@
-export { GeometryError, type GeometryErrorReason } from './errors.js';
+export { GeometryError, type GeometryErrorReason } from './errors';
 export {
   type Box,
   assertValidBox,
@@ -19,8 +19,8 @@ export {
   isBoxInsideSlide,
   isValidBox,
   unionArea,
-} from './box.js';
-export { boxCoverage, unionAreaOfBoxes } from './box-union.js';
+} from './box';
+export { boxCoverage, unionAreaOfBoxes } from './box-union';
 export {
   type MultiPolygonCoords,
   type PolygonCoords,
@@ -38,19 +38,19 @@ export {
   ringBoxIntersectionArea,
   ringSignedArea,
   shapesCoverage,
-} from './polygon.js';
-export { GridIndex } from './spatial-index.js';
+} from './polygon';
+export { GridIndex } from './spatial-index';
 export {
   type Annotation,
   AnnotationSet,
   type PolygonGeometry,
   type PreparedAnnotation,
   prepareAnnotations,
-} from './annotations.js';
-export { type GeoJsonReadOptions, type GeoJsonReadResult, annotationsFromGeoJson } from './geojson.js';
-export { type PatchLabelMeasures, patchLabelMeasures } from './patch-measures.js';
-export type { LabelContext, LabelRule, LabelRuleDefinition, LabelRuleModule } from './rules/types.js';
-export { DEFAULT_LABEL_RULE, labelRuleDefinitions, parseLabelRule } from './rules/registry.js';
+} from './annotations';
+export { type GeoJsonReadOptions, type GeoJsonReadResult, annotationsFromGeoJson } from './geojson';
+export { type PatchLabelMeasures, patchLabelMeasures } from './patch-measures';
+export type { LabelContext, LabelRule, LabelRuleDefinition, LabelRuleModule } from './rules/types';
+export { DEFAULT_LABEL_RULE, labelRuleDefinitions, parseLabelRule } from './rules/registry';
 export {
   DIGILUT_BOX_COLUMNS,
   type DigilutBoxCsv,
@@ -59,7 +59,7 @@ export {
   readDigilutBoxCsv,
   slideIdOfFilename,
   splitDelimited,
-} from './digilut-csv.js';
+} from './digilut-csv';
 
 export {
   type ListedSlide,
@@ -67,7 +67,7 @@ export {
   digilutCsvKind,
   readDigilutSubmissionCsv,
   readDigilutValidationCsv,
-} from './digilut-lists.js';
+} from './digilut-lists';
 
 // Ground truth per slide for evaluation and pictures (DigiLut CSV or QuPath GeoJSON).
 export {

@@ -1,11 +1,11 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { type Annotation, prepareAnnotations } from './annotations.js';
-import { type Box, giou, iou } from './box.js';
-import { GeometryError } from './errors.js';
-import { patchLabelMeasures } from './patch-measures.js';
-import { type PolygonCoords, boxPolygonGiou, boxPolygonIou, normalizeMultiPolygon, shapesCoverage } from './polygon.js';
+import { type Annotation, prepareAnnotations } from './annotations';
+import { type Box, giou, iou } from './box';
+import { GeometryError } from './errors';
+import { patchLabelMeasures } from './patch-measures';
+import { type PolygonCoords, boxPolygonGiou, boxPolygonIou, normalizeMultiPolygon, shapesCoverage } from './polygon';
 
 const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 

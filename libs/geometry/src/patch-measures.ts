@@ -1,12 +1,12 @@
-import { type Annotation, AnnotationSet, type PreparedAnnotation, prepareAnnotations } from './annotations.js';
-import { type Box, boxArea, formatBox, giou, iou, isValidBox } from './box.js';
-import { GeometryError } from './errors.js';
+import { type Annotation, AnnotationSet, type PreparedAnnotation, prepareAnnotations } from './annotations';
+import { type Box, boxArea, formatBox, giou, iou, isValidBox } from './box';
+import { GeometryError } from './errors';
 import {
   type MultiPolygonCoords,
   coverageOfShapes,
   iouAndGiouFromAreas,
   multiPolygonBoxIntersectionArea,
-} from './polygon.js';
+} from './polygon';
 
 /**
  * Continuous overlap measures of one patch against a slide's annotations. They are stored with

@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { type Box, boxContainsPoint, giou, iou } from './box.js';
+import { type Box, boxContainsPoint, giou, iou } from './box';
 import {
   type MultiPolygonCoords,
   type PolygonCoords,
@@ -17,7 +17,7 @@ import {
   ringBoxIntersectionArea,
   ringSignedArea,
   shapesCoverage,
-} from './polygon.js';
+} from './polygon';
 
 const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 const square = (x1: number, y1: number, x2: number, y2: number): [number, number][] => [

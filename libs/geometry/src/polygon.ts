@@ -1,7 +1,7 @@
 import polygonClipping from 'polygon-clipping';
-import { type Box, boxArea, boxesOverlap, enclosingBox, intersectBoxes } from './box.js';
-import { unionAreaOfBoxes } from './box-union.js';
-import { GeometryError } from './errors.js';
+import { type Box, boxArea, boxesOverlap, enclosingBox, intersectBoxes } from './box';
+import { unionAreaOfBoxes } from './box-union';
+import { GeometryError } from './errors';
 
 /** [x, y] in level-0 pixels. */
 export type Position = [number, number];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Annotation, prepareAnnotations } from './annotations.js';
-import type { Box } from './box.js';
-import { patchLabelMeasures } from './patch-measures.js';
-import { DEFAULT_LABEL_RULE, labelRuleDefinitions, parseLabelRule } from './rules/registry.js';
+import { type Annotation, prepareAnnotations } from './annotations';
+import type { Box } from './box';
+import { patchLabelMeasures } from './patch-measures';
+import { DEFAULT_LABEL_RULE, labelRuleDefinitions, parseLabelRule } from './rules/registry';
 
 const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 

@@ -1,8 +1,8 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { type Box, boxContainsPoint } from './box.js';
-import { GridIndex } from './spatial-index.js';
+import { type Box, boxContainsPoint } from './box';
+import { GridIndex } from './spatial-index';
 
 const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 

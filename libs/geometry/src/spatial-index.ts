@@ -1,4 +1,4 @@
-import { type Box, boxContainsPoint } from './box.js';
+import { type Box, boxContainsPoint } from './box';
 
 /** Above this many cells the grid coarsens, so a few far-apart items never allocate a huge array. */
 const MAX_CELLS = 1 << 20;

@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { maxWeightAssignment } from './assignment.js';
+import { maxWeightAssignment } from './assignment';
 
 /** Best total over every way to give each row of the smaller side a distinct column. */
 function bruteBest(w: number[][]): number {

@@ -2,7 +2,7 @@ import type { Box } from '@slidepipe/geometry';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { giouMatrix, matchBoxes, scoreSlides } from './box-matching.js';
+import { giouMatrix, matchBoxes, scoreSlides } from './box-matching';
 
 const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 

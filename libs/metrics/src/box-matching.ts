@@ -1,7 +1,7 @@
 import { type Box, formatBox, giou, isValidBox } from '@slidepipe/geometry';
-import { maxWeightAssignment } from './assignment.js';
-import { MetricsError, checkBeta } from './errors.js';
-import { fBeta } from './classification.js';
+import { maxWeightAssignment } from './assignment';
+import { MetricsError, checkBeta } from './errors';
+import { fBeta } from './classification';
 
 /**
  * How predictions meet truth boxes (the DigiLut rules never said):

@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { confusionCounts, fBeta, precision, recall, thresholdSweep } from './classification.js';
+import { confusionCounts, fBeta, precision, recall, thresholdSweep } from './classification';
 
 describe('counts, precision, recall, F-beta', () => {
   it('compute F-beta from counts (hand-computed)', () => {

@@ -1,5 +1,5 @@
-import { MetricsError, checkBeta, checkLabelsAndScores } from './errors.js';
-import { cumulativeByThreshold } from './ranking.js';
+import { MetricsError, checkBeta, checkLabelsAndScores } from './errors';
+import { cumulativeByThreshold } from './ranking';
 
 export interface ConfusionCounts {
   readonly tp: number;

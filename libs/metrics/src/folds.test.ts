@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { type GroupInfo, assignGroupFolds, foldBalance, splitGroups } from './folds.js';
+import { type GroupInfo, assignGroupFolds, foldBalance, splitGroups } from './folds';
 
 /** A DigiLut-like cohort: 30 patients with lesions (1-9 boxes), 60 without. */
 function cohort(): GroupInfo[] {

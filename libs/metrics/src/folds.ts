@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
-import { MetricsError } from './errors.js';
+import { MetricsError } from './errors';
 
 /** A unit that must stay on one side of every split: in DigiLut a patient (two slides). */
 export interface GroupInfo {

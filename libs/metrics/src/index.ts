@@ -1,5 +1,5 @@
-export { MetricsError, type MetricsErrorReason } from './errors.js';
-export { averagePrecision, rocAuc } from './ranking.js';
+export { MetricsError, type MetricsErrorReason } from './errors';
+export { averagePrecision, rocAuc } from './ranking';
 export {
   type ConfusionCounts,
   type ThresholdPoint,
@@ -9,8 +9,8 @@ export {
   precision,
   recall,
   thresholdSweep,
-} from './classification.js';
-export { maxWeightAssignment } from './assignment.js';
+} from './classification';
+export { maxWeightAssignment } from './assignment';
 export {
   type BoxMatch,
   type BoxMatchOptions,
@@ -22,7 +22,7 @@ export {
   giouMatrix,
   matchBoxes,
   scoreSlides,
-} from './box-matching.js';
+} from './box-matching';
 export {
   type FoldAssignment,
   type FoldBalance,
@@ -33,4 +33,4 @@ export {
   assignGroupFolds,
   foldBalance,
   splitGroups,
-} from './folds.js';
+} from './folds';

@@ -1,8 +1,8 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { MetricsError } from './errors.js';
-import { averagePrecision, rocAuc } from './ranking.js';
+import { MetricsError } from './errors';
+import { averagePrecision, rocAuc } from './ranking';
 
 /** P(score+ > score-) + P(tie)/2 over all positive-negative pairs. */
 function bruteAuc(labels: number[], scores: number[]): number {

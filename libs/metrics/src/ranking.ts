@@ -1,4 +1,4 @@
-import { checkLabelsAndScores } from './errors.js';
+import { checkLabelsAndScores } from './errors';
 
 /**
  * Area under the ROC curve as the Mann-Whitney statistic with midranks: the probability that a

@@ -5,8 +5,8 @@
 //     --rows 100000 --dim 512 --hidden 256 --batch 512 --threads 2 --epochs 3 --dropout 0
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MlpTrainer } from '../src/index.js';
-import { createRng, fillUniform } from '../src/random/rng.js';
+import { MlpTrainer } from '../src/index';
+import { createRng, fillUniform } from '../src/random/rng';
 
 const { values: a } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // @slidepipe/models: ONNX graphs built in TypeScript and run with onnxruntime-node. An MLP head
 // trained on frozen embeddings (the training step is itself an ONNX graph), its losses, and a
 // random-weight ResNet-18 backbone for benchmarks.
-export { ModelError, type ModelErrorCode } from './errors.js';
+export { ModelError, type ModelErrorCode } from './errors';
 
 export {
   DEFAULT_IR_VERSION,
@@ -17,13 +17,13 @@ export {
   type NodeOptions,
   type TensorInit,
   type TensorValues,
-} from './onnx/graph-builder.js';
-export { createSession, loadOrt, type SessionOptions } from './onnx/session.js';
+} from './onnx/graph-builder';
+export { createSession, loadOrt, type SessionOptions } from './onnx/session';
 
-export { DEFAULT_LOSS_PARAMS, type LossFunction, type LossName, type LossParams, type LossValue } from './losses/types.js';
-export { LOSSES, getLoss } from './losses/registry.js';
+export { DEFAULT_LOSS_PARAMS, type LossFunction, type LossName, type LossParams, type LossValue } from './losses/types';
+export { LOSSES, getLoss } from './losses/registry';
 
-export { initMlpParams, mlpLayout, type MlpParam, type MlpParamInfo, type MlpSpec } from './mlp/params.js';
+export { initMlpParams, mlpLayout, type MlpParam, type MlpParamInfo, type MlpSpec } from './mlp/params';
 export {
   DEFAULT_ADAM,
   MLP_IO,
@@ -32,14 +32,14 @@ export {
   buildMlpTrainStepModel,
   type AdamConstants,
   type MlpLossGraphOptions,
-} from './mlp/graphs.js';
+} from './mlp/graphs';
 
 export {
   mlpTrainOptionsSchema,
   parseMlpTrainOptions,
   type MlpTrainOptions,
   type MlpTrainOptionsInput,
-} from './trainer/options.js';
+} from './trainer/options';
 export {
   HEAD_METADATA_PREFIX,
   MlpTrainer,
@@ -50,7 +50,7 @@ export {
   type Prediction,
   type RuntimeOptions,
   type TrainData,
-} from './trainer/trainer.js';
+} from './trainer/trainer';
 
 export {
   RESNET18_EMBEDDING_DIM,
@@ -58,4 +58,4 @@ export {
   buildResNet18Model,
   writeResNet18Model,
   type ResNet18Options,
-} from './backbone/resnet18.js';
+} from './backbone/resnet18';

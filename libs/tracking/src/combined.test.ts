@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CombinedRun, paramsToMarkdown } from './combined.js';
-import { createTracker } from './tracker.js';
+import { CombinedRun, paramsToMarkdown } from './combined';
+import { createTracker } from './tracker';
 import { readEvents, scalarsOf } from '@slidepipe/testing';
 
 let dir: string;

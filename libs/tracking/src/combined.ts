@@ -1,7 +1,7 @@
-import { TrackingError } from './errors.js';
-import { checkMetric, stringifyParams, type Params } from './keys.js';
-import { TensorBoardWriter, type TensorBoardWriterOptions } from './tensorboard.js';
-import type { EndStatus, TrackedRun, Tracker } from './tracker.js';
+import { TrackingError } from './errors';
+import { checkMetric, stringifyParams, type Params } from './keys';
+import { TensorBoardWriter, type TensorBoardWriterOptions } from './tensorboard';
+import type { EndStatus, TrackedRun, Tracker } from './tracker';
 
 export interface CombinedRunOptions {
   /** Run name in MLflow (e.g. "cv" for the parent, "fold-0" for a fold). */

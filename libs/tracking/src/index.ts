@@ -1,7 +1,7 @@
-export { TrackingError, type TrackingErrorCode } from './errors.js';
-export { maskedCrc32c, frameRecord } from './tfrecord.js';
-export { TensorBoardWriter, eventFileName, EVENT_FILE_VERSION_STRING, type TensorBoardWriterOptions } from './tensorboard.js';
-export { stringifyParams, MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, type Params, type ParamValue } from './keys.js';
+export { TrackingError, type TrackingErrorCode } from './errors';
+export { maskedCrc32c, frameRecord } from './tfrecord';
+export { TensorBoardWriter, eventFileName, EVENT_FILE_VERSION_STRING, type TensorBoardWriterOptions } from './tensorboard';
+export { stringifyParams, MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, type Params, type ParamValue } from './keys';
 export {
   MlflowFileStore,
   RUN_STATUS,
@@ -11,8 +11,8 @@ export {
   type MetricPoint,
   type KeyValue,
   type FileRunInfo,
-} from './mlflow-file-store.js';
-export { MlflowRestClient, type MlflowRestClientOptions, type RestExperiment, type RestRunInfo } from './mlflow-rest.js';
+} from './mlflow-file-store';
+export { MlflowRestClient, type MlflowRestClientOptions, type RestExperiment, type RestRunInfo } from './mlflow-rest';
 export {
   createTracker,
   resolveTrackingTarget,
@@ -23,5 +23,5 @@ export {
   type TrackerOptions,
   type TrackingTarget,
   type EndStatus,
-} from './tracker.js';
-export { CombinedRun, paramsToMarkdown, type CombinedRunOptions } from './combined.js';
+} from './tracker';
+export { CombinedRun, paramsToMarkdown, type CombinedRunOptions } from './combined';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { TrackingError } from './errors.js';
+import { TrackingError } from './errors';
 
 /** A parameter value as the trainer has it; MLflow stores every parameter as a string. */
 export type ParamValue = string | number | boolean | bigint | null | undefined | readonly unknown[] | { readonly [k: string]: unknown };

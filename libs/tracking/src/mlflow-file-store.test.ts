@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TrackingError } from './errors.js';
-import { createTracker, resolveTrackingTarget, type Tracker } from './tracker.js';
+import { TrackingError } from './errors';
+import { createTracker, resolveTrackingTarget, type Tracker } from './tracker';
 import { readMetaYaml } from '@slidepipe/testing';
 
 // The keys MLflow's FileStore writes (file_store.py: _create_experiment_with_id, create_run).

@@ -2,9 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { TrackingError } from './errors.js';
-import { checkKey, checkMetric, checkValueLength } from './keys.js';
-import { parseFlatYaml, toYaml, type YamlScalar } from './yaml.js';
+import { TrackingError } from './errors';
+import { checkKey, checkMetric, checkValueLength } from './keys';
+import { parseFlatYaml, toYaml, type YamlScalar } from './yaml';
 
 /** MLflow's RunStatus enum; the file store keeps the number in meta.yaml, REST sends the name. */
 export const RUN_STATUS = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 } as const;

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TrackingError } from './errors.js';
-import { MlflowRestClient } from './mlflow-rest.js';
-import { createTracker } from './tracker.js';
+import { TrackingError } from './errors';
+import { MlflowRestClient } from './mlflow-rest';
+import { createTracker } from './tracker';
 
 interface Received {
   method: string;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { TrackingError } from './errors.js';
-import { checkKey, checkMetric, checkValueLength } from './keys.js';
-import type { KeyValue, MetricPoint, RunStatus } from './mlflow-file-store.js';
+import { TrackingError } from './errors';
+import { checkKey, checkMetric, checkValueLength } from './keys';
+import type { KeyValue, MetricPoint, RunStatus } from './mlflow-file-store';
 
 export interface MlflowRestClientOptions {
   /** http(s)://host[:port][/prefix]; user:password in the URI become Basic authentication. */

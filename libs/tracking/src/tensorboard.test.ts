@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TrackingError } from './errors.js';
-import { TensorBoardWriter } from './tensorboard.js';
-import { maskedCrc32c } from './tfrecord.js';
+import { TrackingError } from './errors';
+import { TensorBoardWriter } from './tensorboard';
+import { maskedCrc32c } from './tfrecord';
 import { readEvents, readRecords, tableCrc32c, tableMaskedCrc } from '@slidepipe/testing';
 
 let dir: string;

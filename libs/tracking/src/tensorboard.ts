@@ -1,9 +1,9 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { TrackingError } from './errors.js';
-import { ProtoWriter } from './protobuf.js';
-import { frameRecord } from './tfrecord.js';
+import { TrackingError } from './errors';
+import { ProtoWriter } from './protobuf';
+import { frameRecord } from './tfrecord';
 
 // Field numbers from tensorflow/core/util/event.proto and framework/summary.proto.
 const EVENT_WALL_TIME = 1;

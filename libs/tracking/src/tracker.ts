@@ -3,10 +3,10 @@ import { readdir } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { basename, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TrackingError } from './errors.js';
-import { checkKey, checkMetric, checkStep, checkValueLength, stringifyParams, type Params } from './keys.js';
-import { DEFAULT_EXPERIMENT_ID, MlflowFileStore, type FileRunInfo, type KeyValue, type MetricPoint, type RunStatus } from './mlflow-file-store.js';
-import { MlflowRestClient, redact, type RestRunInfo } from './mlflow-rest.js';
+import { TrackingError } from './errors';
+import { checkKey, checkMetric, checkStep, checkValueLength, stringifyParams, type Params } from './keys';
+import { DEFAULT_EXPERIMENT_ID, MlflowFileStore, type FileRunInfo, type KeyValue, type MetricPoint, type RunStatus } from './mlflow-file-store';
+import { MlflowRestClient, redact, type RestRunInfo } from './mlflow-rest';
 
 export type EndStatus = Extract<RunStatus, 'FINISHED' | 'FAILED' | 'KILLED'>;
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { decodeModel, readOnnxMetadata } from '../onnx/graph-builder.js';
+import { decodeModel, readOnnxMetadata } from '../onnx/graph-builder';
 import { randn } from '@slidepipe/testing';
-import { buildResNet18Model, RESNET18_IO, writeResNet18Model } from './resnet18.js';
+import { buildResNet18Model, RESNET18_IO, writeResNet18Model } from './resnet18';
 
 describe('ResNet-18 backbone', () => {
   it('writes a model with the ResNet-18 layout that maps [N,3,px,px] to finite [N,512] embeddings', async () => {

@@ -5,9 +5,9 @@
 // BatchNorm is folded into each convolution's weight and bias, as an inference export does.
 import { createHash } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { ModelError } from '../errors.js';
-import { GraphBuilder } from '../onnx/graph-builder.js';
-import { createRng, fillNormal, fillUniform, type Rng } from '../random/rng.js';
+import { ModelError } from '../errors';
+import { GraphBuilder } from '../onnx/graph-builder';
+import { createRng, fillNormal, fillUniform, type Rng } from '../random/rng';
 
 export const RESNET18_IO = { input: 'input', output: 'embedding' } as const;
 export const RESNET18_EMBEDDING_DIM = 512;

@@ -3,8 +3,8 @@
 //   dl/dz = sigmoid(z) * (pw * y + 1 - y) - pw * y
 // With pw = 1 this is max(z, 0) - z * y + log(1 + e^-|z|) and dl/dz = sigmoid(z) - y; it holds
 // for soft labels too.
-import { emitSoftplus, sigmoid, softplus } from './shared.js';
-import type { LossFunction } from './types.js';
+import { emitSoftplus, sigmoid, softplus } from './shared';
+import type { LossFunction } from './types';
 
 export const bceLoss: LossFunction = {
   name: 'bce',

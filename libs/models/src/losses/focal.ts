@@ -5,8 +5,8 @@
 // For y in {0, 1}, p (1 - p) = p_t (1 - p_t), which gives a gradient with no (1 - p_t)^(gamma - 1)
 // (infinite at p_t = 1 when gamma < 1):
 //   dl/dz = alpha_t (1 - p_t)^gamma [ (p - y) - gamma (2y - 1) p_t ce ]
-import { emitSoftplus, sigmoid, softplus } from './shared.js';
-import type { LossFunction } from './types.js';
+import { emitSoftplus, sigmoid, softplus } from './shared';
+import type { LossFunction } from './types';
 
 export const focalLoss: LossFunction = {
   name: 'focal',

@@ -1,9 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../onnx/graph-builder.js';
-import { createSession, outF32, scalarF32 } from '../onnx/session.js';
-import { getLoss, LOSSES } from './registry.js';
-import type { LossFunction, LossParams } from './types.js';
+import { GraphBuilder } from '../onnx/graph-builder';
+import { createSession, outF32, scalarF32 } from '../onnx/session';
+import { getLoss, LOSSES } from './registry';
+import type { LossFunction, LossParams } from './types';
 
 const CASES: { loss: LossFunction; params: LossParams }[] = [
   { loss: LOSSES.bce, params: { posWeight: 1, alpha: 0, gamma: 0 } },

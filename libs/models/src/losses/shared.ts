@@ -1,4 +1,4 @@
-import type { GraphBuilder } from '../onnx/graph-builder.js';
+import type { GraphBuilder } from '../onnx/graph-builder';
 
 /** softplus(z) = log(1 + e^z) written as max(z, 0) + log(1 + e^-|z|): no overflow for large |z|. */
 export function emitSoftplus(g: GraphBuilder, z: string): string {

@@ -1,4 +1,4 @@
-import type { GraphBuilder } from '../onnx/graph-builder.js';
+import type { GraphBuilder } from '../onnx/graph-builder';
 
 export type LossName = 'bce' | 'focal';
 

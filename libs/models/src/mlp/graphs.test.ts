@@ -1,9 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { getLoss } from '../losses/registry.js';
-import type { LossName, LossParams } from '../losses/types.js';
-import { createSession, f32, outF32, scalarF32 } from '../onnx/session.js';
-import { createRng, fillDropoutMask, fillUniform } from '../random/rng.js';
+import { getLoss } from '../losses/registry';
+import type { LossName, LossParams } from '../losses/types';
+import { createSession, f32, outF32, scalarF32 } from '../onnx/session';
+import { createRng, fillDropoutMask, fillUniform } from '../random/rng';
 import { norm, randn, relError, toF64 } from '@slidepipe/testing';
 import {
   buildMlpGradientModel,
@@ -11,9 +11,9 @@ import {
   buildMlpTrainStepModel,
   DEFAULT_ADAM,
   MLP_IO,
-} from './graphs.js';
-import { initMlpParams, mlpLayout, type MlpParam, type MlpSpec } from './params.js';
-import { mlpLogitsF64, mlpLossF64 } from './reference.js';
+} from './graphs';
+import { initMlpParams, mlpLayout, type MlpParam, type MlpSpec } from './params';
+import { mlpLogitsF64, mlpLossF64 } from './reference';
 
 const SPEC: MlpSpec = { inputDim: 5, hidden: [6, 4] };
 const N = 7;

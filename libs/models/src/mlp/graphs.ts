@@ -2,11 +2,11 @@
 // itself a graph: forward, loss, a hand-written backward pass and the AdamW update, run by a plain
 // InferenceSession with the updated parameters fed back in. The batch dimension is symbolic, so
 // one session takes any batch size (the last, shorter batch of an epoch included).
-import { GraphBuilder, type ModelOptions } from '../onnx/graph-builder.js';
-import { getLoss } from '../losses/registry.js';
-import type { LossName } from '../losses/types.js';
-import { checkMlpSpec, mlpLayout, type MlpParam, type MlpParamInfo, type MlpSpec } from './params.js';
-import { ModelError } from '../errors.js';
+import { GraphBuilder, type ModelOptions } from '../onnx/graph-builder';
+import { getLoss } from '../losses/registry';
+import type { LossName } from '../losses/types';
+import { checkMlpSpec, mlpLayout, type MlpParam, type MlpParamInfo, type MlpSpec } from './params';
+import { ModelError } from '../errors';
 
 /** Value names shared by the graphs and the code that feeds them. */
 export const MLP_IO = {

@@ -1,8 +1,8 @@
 // The MLP head's shape and parameters. Layers are `hidden<k>` (Linear + ReLU + dropout) and `out`
 // (Linear to one logit). Weights are stored [in, out] (x @ W + b), the transpose of PyTorch's
 // Linear.weight, so the backward pass needs no transposed copies: dW = a^T g.
-import { createRng, fillUniform } from '../random/rng.js';
-import { ModelError } from '../errors.js';
+import { createRng, fillUniform } from '../random/rng';
+import { ModelError } from '../errors';
 
 export interface MlpSpec {
   /** Embedding size D. */

@@ -1,7 +1,7 @@
 // The MLP head and its loss in float64 plain JS: the yardstick the ONNX graphs are checked
 // against (finite differences, AdamW steps). Slow by design; tiny sizes only.
-import type { LossFunction, LossParams } from '../losses/types.js';
-import type { MlpSpec } from './params.js';
+import type { LossFunction, LossParams } from '../losses/types';
+import type { MlpSpec } from './params';
 
 export type ParamsF64 = ReadonlyMap<string, Float64Array>;
 

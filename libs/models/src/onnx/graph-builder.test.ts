@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { decodeModel, GraphBuilder, readOnnxMetadata } from './graph-builder.js';
-import { createSession } from './session.js';
+import { decodeModel, GraphBuilder, readOnnxMetadata } from './graph-builder';
+import { createSession } from './session';
 
 describe('GraphBuilder', () => {
   it('builds a graph with a symbolic dim, initializers, attributes and metadata that onnxruntime runs', async () => {

@@ -3,7 +3,7 @@
 import { endianness } from 'node:os';
 // onnx-proto is CommonJS whose namespace Node cannot list as named exports: take the default.
 import onnxProto from 'onnx-proto';
-import { ModelError } from '../errors.js';
+import { ModelError } from '../errors';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 
 const { onnx } = onnxProto;

@@ -2,7 +2,7 @@
 // on first use, so importing this library (say, for its option schema) stays cheap.
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
-import { ModelError } from '../errors.js';
+import { ModelError } from '../errors';
 
 const requireCjs = createRequire(import.meta.url);
 let ortModule: typeof Ort | undefined;

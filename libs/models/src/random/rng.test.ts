@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, fillDropoutMask, rngFromState, rngState, rngStreams, shuffleInPlace } from './rng.js';
+import { createRng, fillDropoutMask, rngFromState, rngState, rngStreams, shuffleInPlace } from './rng';
 
 const draws = (rng: { next(): number }, n: number) => Array.from({ length: n }, () => rng.next());
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ModelError } from '../errors.js';
-import { getLoss } from '../losses/registry.js';
+import { ModelError } from '../errors';
+import { getLoss } from '../losses/registry';
 
 /**
  * The training recipe of an MLP head. Everything here is recorded in saved states and exported

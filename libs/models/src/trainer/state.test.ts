@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMlpTrainOptions } from './options.js';
-import { decodeState, encodeState, type TrainerState } from './state.js';
+import { parseMlpTrainOptions } from './options';
+import { decodeState, encodeState, type TrainerState } from './state';
 
 describe('trainer state', () => {
   const state: TrainerState = {

@@ -2,8 +2,8 @@
 // then the float32 tensors (little-endian, 4-byte aligned). Everything needed to continue, or to
 // skip, training: recipe, parameters, Adam moments, counters and RNG positions.
 import { z } from 'zod';
-import { ModelError } from '../errors.js';
-import { mlpTrainOptionsSchema } from './options.js';
+import { ModelError } from '../errors';
+import { mlpTrainOptionsSchema } from './options';
 
 const MAGIC = 'SPMLPST1';
 const FORMAT = 'slidepipe-mlp-head-state';

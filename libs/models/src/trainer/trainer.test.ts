@@ -1,10 +1,10 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ModelError } from '../errors.js';
-import { readOnnxMetadata } from '../onnx/graph-builder.js';
+import { ModelError } from '../errors';
+import { readOnnxMetadata } from '../onnx/graph-builder';
 import { rocAuc, separableProblem } from '@slidepipe/testing';
-import type { MlpTrainOptionsInput } from './options.js';
-import { HEAD_METADATA_PREFIX, MlpTrainer, type EpochReport } from './trainer.js';
+import type { MlpTrainOptionsInput } from './options';
+import { HEAD_METADATA_PREFIX, MlpTrainer, type EpochReport } from './trainer';
 
 const DIM = 8;
 const BASE: MlpTrainOptionsInput = {

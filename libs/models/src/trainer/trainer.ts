@@ -2,14 +2,14 @@
 // feeding its updated parameters and Adam moments back in. All randomness (init, shuffles,
 // dropout masks) comes from the seed, so a seed and the data fix the resulting weights.
 import type * as Ort from 'onnxruntime-node';
-import { ModelError } from '../errors.js';
-import { getLoss } from '../losses/registry.js';
-import { buildMlpInferenceModel, buildMlpTrainStepModel, MLP_IO } from '../mlp/graphs.js';
-import { cloneParams, initMlpParams, type MlpParam, type MlpSpec } from '../mlp/params.js';
-import { createSession, f32, outF32, scalarF32, type SessionOptions } from '../onnx/session.js';
-import { fillDropoutMask, rngFromState, rngState, rngStreams, shuffleInPlace, type Rng } from '../random/rng.js';
-import { parseMlpTrainOptions, type MlpTrainOptions, type MlpTrainOptionsInput } from './options.js';
-import { decodeState, encodeState } from './state.js';
+import { ModelError } from '../errors';
+import { getLoss } from '../losses/registry';
+import { buildMlpInferenceModel, buildMlpTrainStepModel, MLP_IO } from '../mlp/graphs';
+import { cloneParams, initMlpParams, type MlpParam, type MlpSpec } from '../mlp/params';
+import { createSession, f32, outF32, scalarF32, type SessionOptions } from '../onnx/session';
+import { fillDropoutMask, rngFromState, rngState, rngStreams, shuffleInPlace, type Rng } from '../random/rng';
+import { parseMlpTrainOptions, type MlpTrainOptions, type MlpTrainOptionsInput } from './options';
+import { decodeState, encodeState } from './state';
 
 export interface TrainData {
   /** Embeddings, row-major [N, inputDim]. */
