@@ -22,7 +22,13 @@ describe('wsi-cat', () => {
     expect(r.status).toBe(0);
     const schema = JSON.parse(sh('cat schema.json', { cwd: d }).stdout.toString());
     expect(schema.record).toBe('patch');
-    expect(schema.provenance.map((p: { tool: string }) => p.tool)).toEqual(['make-patches', 'wsi-cat', 'wsi-cat', 'wsi-cat', 'wsi-cat']);
+    expect(schema.provenance.map((p: { tool: string }) => p.tool)).toEqual([
+      'make-patches',
+      'wsi-cat',
+      'wsi-cat',
+      'wsi-cat',
+      'wsi-cat',
+    ]);
     expect(schema.facts.slides).toHaveLength(3);
     expect(sh('wsi-cat --count x.parquet', { cwd: d }).stdout.toString().trim()).toBe('600');
   });
@@ -30,7 +36,10 @@ describe('wsi-cat', () => {
   it('exits 0 quietly when downstream closes early (| head)', () => {
     const d = tmp();
     sh(`${makePatches(3000, 2000)} | wsi-cat -o big.parquet`, { cwd: d });
-    for (const cmd of ['wsi-cat big.parquet | head -c 100 > /dev/null', 'wsi-cat --csv big.parquet | head -n 2 > /dev/null']) {
+    for (const cmd of [
+      'wsi-cat big.parquet | head -c 100 > /dev/null',
+      'wsi-cat --csv big.parquet | head -n 2 > /dev/null',
+    ]) {
       const r = sh(cmd, { cwd: d });
       expect(r.status, cmd).toBe(0);
       expect(r.stderr, cmd).toBe('');
@@ -39,7 +48,10 @@ describe('wsi-cat', () => {
 
   it('fails with one line naming the input on truncated, empty, non-Arrow and wrong-type input', () => {
     const d = tmp();
-    sh(`${makePatches(100, 500)} > ok.arrows && head -c 20000 ok.arrows > cut.arrows && : > empty.arrows && echo hello > text.arrows`, { cwd: d });
+    sh(
+      `${makePatches(100, 500)} > ok.arrows && head -c 20000 ok.arrows > cut.arrows && : > empty.arrows && echo hello > text.arrows`,
+      { cwd: d },
+    );
     const cases: [string, number, RegExp][] = [
       ['wsi-cat cut.arrows > /dev/null', 74, /^wsi-cat: cut\.arrows: stream cut inside a message body/],
       ['head -c 20000 ok.arrows | wsi-cat > /dev/null', 74, /^wsi-cat: <stdin>: stream cut/],
@@ -47,7 +59,11 @@ describe('wsi-cat', () => {
       ['wsi-cat < /dev/null > /dev/null', 65, /^wsi-cat: <stdin>: empty input/],
       ['wsi-cat text.arrows > /dev/null', 65, /^wsi-cat: text\.arrows: not an Arrow stream or a Parquet file/],
       ['wsi-cat missing.arrows > /dev/null', 66, /^wsi-cat: missing\.arrows: no such file/],
-      ['wsi-cat ok.arrows ./ok.arrows > /dev/null', 64, /^wsi-cat: \.\/ok\.arrows: given twice \(also as ok\.arrows\): its records would be read twice/],
+      [
+        'wsi-cat ok.arrows ./ok.arrows > /dev/null',
+        64,
+        /^wsi-cat: \.\/ok\.arrows: given twice \(also as ok\.arrows\): its records would be read twice/,
+      ],
     ];
     for (const [cmd, status, pattern] of cases) {
       const r = sh(cmd, { cwd: d });
@@ -71,10 +87,14 @@ describe('wsi-cat', () => {
     const d = tmp();
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       const producer = spawn('node', [join(ROOT, 'tools/make-patches.mjs'), '200000', '1000'], { cwd: d });
-      const writer = spawn('node', [join(ROOT, 'dist/apps/cat/main.js'), '-o', `out-${signal}.parquet`], { cwd: d, stdio: ['pipe', 'ignore', 'pipe'] });
+      const writer = spawn('node', [join(ROOT, 'dist/apps/cat/main.js'), '-o', `out-${signal}.parquet`], {
+        cwd: d,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       producer.stdout.pipe(writer.stdin);
       writer.stdin.on('error', () => undefined);
-      for (let i = 0; i < 200 && !readdirSync(d).some((f) => f.startsWith(`.out-${signal}.parquet.tmp-`)); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && !readdirSync(d).some((f) => f.startsWith(`.out-${signal}.parquet.tmp-`)); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(readdirSync(d).some((f) => f.startsWith(`.out-${signal}.parquet.tmp-`))).toBe(true);
       const exited = new Promise((r) => writer.on('exit', (code, sig) => r(code ?? sig)));
       writer.kill(signal);
@@ -113,7 +133,9 @@ describe('wsi-cat', () => {
     sh(`${makePatches(50, 16)} > p.arrows`, { cwd: d });
     const csv = sh('wsi-cat --csv --head 3 --select slide_id,x0,tissue p.arrows', { cwd: d }).stdout.toString();
     expect(csv).toBe('slide_id,x0,tissue\nsynth000_a,0,0\nsynth000_a,512,0.01\nsynth000_a,1024,0.02\n');
-    const dropped = sh('wsi-cat --drop image p.arrows | wsi-cat --jsonl --binary --head 1', { cwd: d }).stdout.toString();
+    const dropped = sh('wsi-cat --drop image p.arrows | wsi-cat --jsonl --binary --head 1', {
+      cwd: d,
+    }).stdout.toString();
     expect(JSON.parse(dropped).image).toBeNull();
     const bad = sh('wsi-cat --drop x0 p.arrows > /dev/null', { cwd: d });
     expect(bad.status).toBe(64);

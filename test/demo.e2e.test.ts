@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, sh, tmp } from './helpers';
 
-const env = (out: string) => ({ ...process.env, SLIDEPIPE_DEMO_DIR: out, DEMO_PATIENTS: '8', DEMO_SIZE: 'tiny', DEMO_SEED: '3' });
+const env = (out: string) => ({
+  ...process.env,
+  SLIDEPIPE_DEMO_DIR: out,
+  DEMO_PATIENTS: '8',
+  DEMO_SIZE: 'tiny',
+  DEMO_SEED: '3',
+});
 
 describe('npm run demo (tools/demo.sh)', () => {
   it('runs the per-slide steps as processes joined by pipes', () => {
@@ -31,7 +37,9 @@ describe('npm run demo (tools/demo.sh)', () => {
 
     const second = spawnSync('bash', [join(ROOT, 'tools/demo.sh')], { env: env(out), encoding: 'utf8' });
     expect(second.status, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/held-out mean F2 at GIoU > 0\.5: \d\.\d{3} {3}\(boxes placed at random: \d\.\d{3}\)/);
+    expect(second.stdout).toMatch(
+      /held-out mean F2 at GIoU > 0\.5: \d\.\d{3} {3}\(boxes placed at random: \d\.\d{3}\)/,
+    );
     for (const f of before) expect(statSync(join(patches, f)).mtimeMs, `${f} was redone`).toBe(mtimes[f]);
     expect(readdirSync(patches).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(existsSync(join(out, 'models/ensemble.json'))).toBe(true);

@@ -27,7 +27,10 @@ beforeAll(async () => {
   dir = tmp('slidepipe-embed-e2e-');
   await writeCohort(dir, 12);
   writePoolModel(join(dir, 'pool.onnx'));
-  writeFileSync(join(dir, 'pool.json'), JSON.stringify({ name: 'pool-test', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }));
+  writeFileSync(
+    join(dir, 'pool.json'),
+    JSON.stringify({ name: 'pool-test', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }),
+  );
   const g = new GraphBuilder('map');
   g.input('image', 'float32', ['N', 3, 16, 16]);
   g.op('Relu', ['image'], {}, 'map');
@@ -38,7 +41,10 @@ beforeAll(async () => {
 
 describe('wsi-embed', () => {
   it('embeds a pipe of labelled patches with the built-in backbone, one stream per slide, labels passed through', () => {
-    const r = sh('wsi-cat -q patches/p000_a.arrows patches/p001_b.arrows | wsi-embed | wsi-cat -q -o emb.arrows && wsi-cat --schema emb.arrows > schema.json', { cwd: dir });
+    const r = sh(
+      'wsi-cat -q patches/p000_a.arrows patches/p001_b.arrows | wsi-embed | wsi-cat -q -o emb.arrows && wsi-cat --schema emb.arrows > schema.json',
+      { cwd: dir },
+    );
     expect(r.stderr).toMatch(/^wsi-embed: 24 patches embedded with he-features-v1 \(dim 64\) to <stdout>$/m);
     expect(r.status).toBe(0);
     const schema = JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8'));
@@ -46,16 +52,26 @@ describe('wsi-embed', () => {
     expect(schema[0].record).toBe('embedding');
     expect(schema[0].facts.dim).toBe(64);
     expect(schema[0].facts.backbone).toMatchObject({ kind: 'builtin', name: 'he-features-v1', dim: 64 });
-    expect(schema[0].provenance.map((p: { tool: string }) => p.tool)).toEqual(['he-synth', 'wsi-cat', 'wsi-embed', 'wsi-cat']);
+    expect(schema[0].provenance.map((p: { tool: string }) => p.tool)).toEqual([
+      'he-synth',
+      'wsi-cat',
+      'wsi-embed',
+      'wsi-cat',
+    ]);
     expect(schema[0].columns.map((c: { name: string }) => c.name)).not.toContain('image');
-    const inLabels = sh('wsi-cat --csv --select x0,label patches/p000_a.arrows patches/p001_b.arrows', { cwd: dir }).stdout.toString();
+    const inLabels = sh('wsi-cat --csv --select x0,label patches/p000_a.arrows patches/p001_b.arrows', {
+      cwd: dir,
+    }).stdout.toString();
     const outLabels = sh('wsi-cat --csv --select x0,label emb.arrows', { cwd: dir }).stdout.toString();
     expect(outLabels).toBe(inLabels);
     expect(lines(outLabels)).toHaveLength(25);
   });
 
   it('runs a user ONNX backbone with its sidecar preprocessing and records its name and sha256', () => {
-    const r = sh('wsi-embed -q --model pool.onnx --batch-size 5 patches/p000_a.arrows -o pool.parquet && wsi-cat --schema pool.parquet > pool-schema.json && wsi-cat --jsonl --head 1 --select embedding pool.parquet', { cwd: dir });
+    const r = sh(
+      'wsi-embed -q --model pool.onnx --batch-size 5 patches/p000_a.arrows -o pool.parquet && wsi-cat --schema pool.parquet > pool-schema.json && wsi-cat --jsonl --head 1 --select embedding pool.parquet',
+      { cwd: dir },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const facts = JSON.parse(readFileSync(join(dir, 'pool-schema.json'), 'utf8')).facts;
@@ -63,7 +79,9 @@ describe('wsi-embed', () => {
       kind: 'onnx',
       name: 'pool-test',
       dim: 3,
-      sha256: createHash('sha256').update(readFileSync(join(dir, 'pool.onnx'))).digest('hex'),
+      sha256: createHash('sha256')
+        .update(readFileSync(join(dir, 'pool.onnx')))
+        .digest('hex'),
       preprocessing: { input_px: 16, channels: 'RGB', source: 'pool.json' },
     });
     // Per-channel means of an H&E-pink patch on a 0..255 scale: red highest, green lowest.
@@ -78,11 +96,22 @@ describe('wsi-embed', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.toString().trim()).toBe('12');
     // On a machine whose onnxruntime has its CUDA libraries, there is nothing to warn about.
-    if (r.stderr) expect(lines(r.stderr)).toEqual([expect.stringMatching(/^wsi-embed: warning: --device cuda: the CUDA execution provider cannot load \(.*\); running on the CPU$/)]);
+    if (r.stderr)
+      expect(lines(r.stderr)).toEqual([
+        expect.stringMatching(
+          /^wsi-embed: warning: --device cuda: the CUDA execution provider cannot load \(.*\); running on the CPU$/,
+        ),
+      ]);
   });
 
   it('fails with one line on a file that is not a model, a backbone without vector output, and patches without images', async () => {
-    const meta: StreamMeta = { record: 'patch', version: 1, slide: { slide_id: 's_a', patient_id: 's', width0: 1, height0: 1, mpp0: 0.25 }, facts: {}, provenance: [] };
+    const meta: StreamMeta = {
+      record: 'patch',
+      version: 1,
+      slide: { slide_id: 's_a', patient_id: 's', width0: 1, height0: 1, mpp0: 0.25 },
+      facts: {},
+      provenance: [],
+    };
     const b = makeBatch(schemaFor(meta), {
       slide_id: ['s_a'],
       x0: Int32Array.of(512),
@@ -100,11 +129,31 @@ describe('wsi-embed', () => {
     await sink.write(b);
     await sink.close();
     const cases: [string, number, RegExp][] = [
-      ['wsi-embed --model notes.onnx patches/p000_a.arrows > /dev/null', 65, /^wsi-embed: notes\.onnx: not an ONNX model \(.*\)$/],
-      ['wsi-embed --model feature-map.onnx patches/p000_a.arrows > /dev/null', 65, /^wsi-embed: feature-map\.onnx: output map has shape \[N, 3, 16, 16\]; a backbone must give one vector per image/],
-      ['wsi-embed --model missing.onnx patches/p000_a.arrows > /dev/null', 66, /^wsi-embed: missing\.onnx: no such file$/],
-      ['wsi-embed coords-only.arrows > /dev/null', 65, /^wsi-embed: coords-only\.arrows: slide s_a patch x0=512 y0=256 has no image/],
-      ['wsi-embed splits.arrows > /dev/null', 65, /^wsi-embed: splits\.arrows: expected "patch" or "labelled-patch" records, got "split"$/],
+      [
+        'wsi-embed --model notes.onnx patches/p000_a.arrows > /dev/null',
+        65,
+        /^wsi-embed: notes\.onnx: not an ONNX model \(.*\)$/,
+      ],
+      [
+        'wsi-embed --model feature-map.onnx patches/p000_a.arrows > /dev/null',
+        65,
+        /^wsi-embed: feature-map\.onnx: output map has shape \[N, 3, 16, 16\]; a backbone must give one vector per image/,
+      ],
+      [
+        'wsi-embed --model missing.onnx patches/p000_a.arrows > /dev/null',
+        66,
+        /^wsi-embed: missing\.onnx: no such file$/,
+      ],
+      [
+        'wsi-embed coords-only.arrows > /dev/null',
+        65,
+        /^wsi-embed: coords-only\.arrows: slide s_a patch x0=512 y0=256 has no image/,
+      ],
+      [
+        'wsi-embed splits.arrows > /dev/null',
+        65,
+        /^wsi-embed: splits\.arrows: expected "patch" or "labelled-patch" records, got "split"$/,
+      ],
     ];
     for (const [cmd, status, pattern] of cases) {
       const r = sh(cmd, { cwd: dir });

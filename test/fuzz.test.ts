@@ -36,7 +36,12 @@ function rowsOf(b: RecordBatch): Rows {
     const r: Record<string, unknown> = {};
     for (const f of b.schema.fields) {
       const v = b.getChild(f.name)!.get(i);
-      r[f.name] = v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v && typeof v === 'object' && 'toArray' in v ? [...(v as { toArray(): Float32Array }).toArray()] : v;
+      r[f.name] =
+        v instanceof Uint8Array
+          ? Buffer.from(v).toString('hex')
+          : v && typeof v === 'object' && 'toArray' in v
+            ? [...(v as { toArray(): Float32Array }).toArray()]
+            : v;
     }
     out.push(r);
   }
@@ -68,8 +73,15 @@ function expectOneLine(f: Failure, name: string, codes: number[]): void {
 
 const damage = (bytes: Buffer) =>
   fc.oneof(
-    fc.integer({ min: 0, max: bytes.length - 1 }).map((cut) => ({ kind: 'cut' as const, cut, flips: [] as [number, number][] })),
-    fc.array(fc.tuple(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }).map((flips) => ({ kind: 'flip' as const, cut: bytes.length, flips })),
+    fc
+      .integer({ min: 0, max: bytes.length - 1 })
+      .map((cut) => ({ kind: 'cut' as const, cut, flips: [] as [number, number][] })),
+    fc
+      .array(fc.tuple(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 })), {
+        minLength: 1,
+        maxLength: 8,
+      })
+      .map((flips) => ({ kind: 'flip' as const, cut: bytes.length, flips })),
   );
 
 function damaged(bytes: Buffer, d: { cut: number; flips: [number, number][] }): Buffer {
@@ -89,7 +101,11 @@ function streamEnds(bytes: Buffer): number[] {
 let dir: string;
 const files: Record<string, { path: string; bytes: Buffer; rows?: Rows }> = {};
 
-async function writeRecords(name: string, streams: { meta: StreamMeta; batches: RecordBatch[] }[], parquet?: ParquetLayout) {
+async function writeRecords(
+  name: string,
+  streams: { meta: StreamMeta; batches: RecordBatch[] }[],
+  parquet?: ParquetLayout,
+) {
   const path = join(dir, name);
   const sink = openRecordSink(path, { parquet });
   for (const s of streams) {
@@ -110,18 +126,35 @@ beforeAll(async () => {
   // Real patch records: JPEG tiles of the fixture slide, as wsi-tile writes them, rewritten with a
   // fixed provenance and slide path so that the files, and so the fuzz cases, are the same on
   // every machine and in every clone.
-  execFileSync('node', [join(ROOT, 'dist/apps/tile/main.js'), SVS, '--mpp', '2', '-q', '-o', join(dir, 'tile-raw.arrows')]);
+  execFileSync('node', [
+    join(ROOT, 'dist/apps/tile/main.js'),
+    SVS,
+    '--mpp',
+    '2',
+    '-q',
+    '-o',
+    join(dir, 'tile-raw.arrows'),
+  ]);
   const tileStreams: { meta: StreamMeta; batches: RecordBatch[] }[] = [];
   for await (const s of readRecords([join(dir, 'tile-raw.arrows')])) {
     const batches: RecordBatch[] = [];
     for await (const b of s.batches) batches.push(b);
-    tileStreams.push({ meta: { ...s.meta, slide: { ...s.meta.slide!, path: 'CMU-1-Small-Region.svs' }, provenance }, batches });
+    tileStreams.push({
+      meta: { ...s.meta, slide: { ...s.meta.slide!, path: 'CMU-1-Small-Region.svs' }, provenance },
+      batches,
+    });
   }
   await writeRecords('tile.arrows', tileStreams);
   // Several row groups and pages.
   await writeRecords('tile.parquet', tileStreams, { rowGroupRows: 20, pageBytes: 4096 });
   // Embeddings: a fixed-size list column and a nullable label.
-  const emb: StreamMeta = { record: 'embedding', version: RECORDS.embedding.version, slide: null, facts: { dim: 8 }, provenance };
+  const emb: StreamMeta = {
+    record: 'embedding',
+    version: RECORDS.embedding.version,
+    slide: null,
+    facts: { dim: 8 },
+    provenance,
+  };
   const n = 300;
   const embBatch = makeBatch(schemaFor(emb), {
     slide_id: Array.from({ length: n }, (_, i) => `p${i % 3}_a`),
@@ -170,11 +203,28 @@ beforeAll(async () => {
     writeFileSync(join(dir, name), body);
     files[name] = { path: join(dir, name), bytes: Buffer.from(body) };
   };
-  const trainRows = Array.from({ length: 30 }, (_, i) => `p${i % 6}_${i % 2 ? 'b' : 'a'}.tif,${100 * i},${100 * i + 400},${50 * i},${50 * i + 300},20000,15000`);
+  const trainRows = Array.from(
+    { length: 30 },
+    (_, i) => `p${i % 6}_${i % 2 ? 'b' : 'a'}.tif,${100 * i},${100 * i + 400},${50 * i},${50 * i + 300},20000,15000`,
+  );
   text('train.csv', `filename,x1,x2,y1,y2,max_x,max_y\n${trainRows.join('\n')}\n`);
-  text('validation.csv', `filename,max_x,max_y,trustii_id\n${Array.from({ length: 12 }, (_, i) => `v${i % 4}_a.tif,20000,15000,${i + 1}`).join('\n')}\n`);
-  text('submission.csv', `trustii_id,filename,x1,x2,y1,y2\n${Array.from({ length: 12 }, (_, i) => `${i + 1},v${i % 4}_a.tif,${10 * i},${10 * i + 100},0,100`).join('\n')}\n`);
-  const square = (x: number, y: number) => [[[x, y], [x + 200, y], [x + 200, y + 150], [x, y + 150], [x, y]]];
+  text(
+    'validation.csv',
+    `filename,max_x,max_y,trustii_id\n${Array.from({ length: 12 }, (_, i) => `v${i % 4}_a.tif,20000,15000,${i + 1}`).join('\n')}\n`,
+  );
+  text(
+    'submission.csv',
+    `trustii_id,filename,x1,x2,y1,y2\n${Array.from({ length: 12 }, (_, i) => `${i + 1},v${i % 4}_a.tif,${10 * i},${10 * i + 100},0,100`).join('\n')}\n`,
+  );
+  const square = (x: number, y: number) => [
+    [
+      [x, y],
+      [x + 200, y],
+      [x + 200, y + 150],
+      [x, y + 150],
+      [x, y],
+    ],
+  ];
   text(
     'qupath.geojson',
     JSON.stringify(
@@ -211,7 +261,9 @@ describe('fuzzing the record readers', () => {
             // A cut file never reads as complete, unless it is cut exactly between two of its
             // streams (concatenated streams are a stream of streams, as in a pipe): then it reads
             // as the streams before the cut.
-            expect(streamEnds(f.bytes), `a file cut at ${d.cut} of ${f.bytes.length} read as complete`).toContain(d.cut);
+            expect(streamEnds(f.bytes), `a file cut at ${d.cut} of ${f.bytes.length} read as complete`).toContain(
+              d.cut,
+            );
             expect(f.rows!.slice(0, r.ok.length)).toEqual(r.ok);
             return;
           }
@@ -270,11 +322,20 @@ describe('round trips', () => {
       label: fc.option(fc.constantFrom(0, 1), { nil: null }),
       embedding: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }),
     });
-    const layout = fc.record({ rowGroupRows: fc.integer({ min: 1, max: 300 }), pageBytes: fc.integer({ min: 64, max: 1 << 16 }) });
+    const layout = fc.record({
+      rowGroupRows: fc.integer({ min: 1, max: 300 }),
+      pageBytes: fc.integer({ min: 64, max: 1 << 16 }),
+    });
     let k = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(rows, { minLength: 0, maxLength: 700 }), layout, async (list, parquet) => {
-        const meta: StreamMeta = { record: 'embedding', version: RECORDS.embedding.version, slide: null, facts: { dim: 4 }, provenance };
+        const meta: StreamMeta = {
+          record: 'embedding',
+          version: RECORDS.embedding.version,
+          slide: null,
+          facts: { dim: 4 },
+          provenance,
+        };
         const n = list.length;
         const batch = makeBatch(schemaFor(meta), {
           slide_id: list.map((r) => r.slide),
@@ -296,11 +357,19 @@ describe('round trips', () => {
         expect(await readAll(join(dir, a))).toEqual(expected);
         expect(await readAll(join(dir, p))).toEqual(expected);
         // DuckDB reads every row of the Parquet file, and what it writes back reads the same.
-        const duck = await con.runAndReadAll(`SELECT count(*)::INT AS n, count(label)::INT AS labels, coalesce(sum(y0), 0)::BIGINT AS s FROM read_parquet('${join(dir, p)}')`);
-        expect(duck.getRowObjects()[0]).toEqual({ n, labels: list.filter((r) => r.label !== null).length, s: BigInt((n * (n - 1)) / 2) });
+        const duck = await con.runAndReadAll(
+          `SELECT count(*)::INT AS n, count(label)::INT AS labels, coalesce(sum(y0), 0)::BIGINT AS s FROM read_parquet('${join(dir, p)}')`,
+        );
+        expect(duck.getRowObjects()[0]).toEqual({
+          n,
+          labels: list.filter((r) => r.label !== null).length,
+          s: BigInt((n * (n - 1)) / 2),
+        });
         if (n) {
           const kv = [...encodeMeta(meta)].map(([key, v]) => `'${key}': '${v.replace(/'/g, "''")}'`).join(', ');
-          await con.run(`COPY (SELECT * FROM read_parquet('${join(dir, p)}')) TO '${join(dir, `duck-${p}`)}' (FORMAT parquet, ROW_GROUP_SIZE ${parquet.rowGroupRows * 7}, KV_METADATA {${kv}})`);
+          await con.run(
+            `COPY (SELECT * FROM read_parquet('${join(dir, p)}')) TO '${join(dir, `duck-${p}`)}' (FORMAT parquet, ROW_GROUP_SIZE ${parquet.rowGroupRows * 7}, KV_METADATA {${kv}})`,
+          );
           expect(await readAll(join(dir, `duck-${p}`))).toEqual(expected);
         }
       }),
@@ -312,7 +381,8 @@ describe('round trips', () => {
 
 const PYARROW = join(ROOT, '.venv/bin/python');
 const havePyarrow = existsSync(PYARROW) && sh(`${PYARROW} -c 'import pyarrow'`).status === 0;
-if (!havePyarrow) console.warn('pyarrow interoperability test skipped: tools/setup.sh (--test) could not install pyarrow into .venv');
+if (!havePyarrow)
+  console.warn('pyarrow interoperability test skipped: tools/setup.sh (--test) could not install pyarrow into .venv');
 
 describe.skipIf(!havePyarrow)('pyarrow', () => {
   it('reads our Parquet files with page checksum verification, row for row, and finds the damaged one; we read what it writes', () => {
@@ -344,7 +414,15 @@ print(json.dumps(out))
     const r = sh(`${PYARROW} -c "$SCRIPT" ${dir} ${names.join(',')}`, { env: { SCRIPT: script } });
     expect(r.status, r.stderr).toBe(0);
     const seen = JSON.parse(r.stdout.toString()) as Record<string, Rows | string>;
-    const close = (rows: Rows) => rows.map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' ? Math.fround(v) : Array.isArray(v) ? v.map(Math.fround) : v])));
+    const close = (rows: Rows) =>
+      rows.map((x) =>
+        Object.fromEntries(
+          Object.entries(x).map(([k, v]) => [
+            k,
+            typeof v === 'number' ? Math.fround(v) : Array.isArray(v) ? v.map(Math.fround) : v,
+          ]),
+        ),
+      );
     for (const n of names) expect(close(seen[n] as Rows), n).toEqual(close(files[n].rows!));
     expect(seen.flipped).toMatch(/CRC checksum verification failed/);
     const ours = sh(`wsi-cat ${join(dir, 'flipped.parquet')} -o ${join(dir, 'flipped-copy.parquet')}`);
@@ -357,7 +435,12 @@ print(json.dumps(out))
 describe('fuzzing the tools', () => {
   it('wsi-cat on damaged inputs: one line, no stack trace, nothing that looks complete', () => {
     const cases = fc.sample(
-      fc.tuple(fc.constantFrom('tile.arrows', 'tile.parquet', 'emb.parquet'), fc.integer({ min: 0, max: 1 << 30 }), fc.integer({ min: 1, max: 255 }), fc.boolean()),
+      fc.tuple(
+        fc.constantFrom('tile.arrows', 'tile.parquet', 'emb.parquet'),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+      ),
       { seed: SEED, numRuns: 12 },
     );
     const d = tmp('slidepipe-fuzz-cli-');

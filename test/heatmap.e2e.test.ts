@@ -21,7 +21,8 @@ const LESIONS = [
 
 async function pixels(path: string) {
   const { data, info } = await sharp(readFileSync(path)).raw().toBuffer({ resolveWithObject: true });
-  const at = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+  const at = (x: number, y: number) =>
+    Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
   return { info, at };
 }
 
@@ -34,7 +35,15 @@ describe('wsi-heatmap', () => {
     tool('heatmap');
     tool('boxes');
     dir = tmp('slidepipe-heatmap-');
-    const cmu = simulateSlide({ slideId: 'CMU-1-Small-Region', seed: 3, noise: NOISE_LEVELS.low, stride0: 256, width0: WIDTH0, height0: HEIGHT0, truth: LESIONS });
+    const cmu = simulateSlide({
+      slideId: 'CMU-1-Small-Region',
+      seed: 3,
+      noise: NOISE_LEVELS.low,
+      stride0: 256,
+      width0: WIDTH0,
+      height0: HEIGHT0,
+      truth: LESIONS,
+    });
     await writeSimFiles(dir, [cmu]);
   });
 
@@ -64,7 +73,10 @@ describe('wsi-heatmap', () => {
       const y = Math.floor(((p.y1 + p.y2) / 2) * scale);
       const x = Math.floor(p.x1 * scale);
       // Unless a truth stroke landed on it (boxes within a pixel or two of each other).
-      expect(same(at(x, y), PREDICTED_COLOUR) || same(at(x, y), TRUTH_COLOUR), `predicted left edge ${JSON.stringify(p)}`).toBe(true);
+      expect(
+        same(at(x, y), PREDICTED_COLOUR) || same(at(x, y), TRUTH_COLOUR),
+        `predicted left edge ${JSON.stringify(p)}`,
+      ).toBe(true);
       expect(same(at(x + 1, y), PREDICTED_COLOUR) || same(at(x + 1, y), TRUTH_COLOUR)).toBe(true);
     }
     expect(predicted.filter((b) => !b.padded)).toHaveLength(2);
@@ -92,11 +104,25 @@ describe('wsi-heatmap', () => {
 
   it('draws on a grey canvas without a slide file, one PNG per slide with {slide}', async () => {
     const d = tmp('slidepipe-heatmap2-');
-    const sims = [0, 1].map((i) => simulateSlide({ slideId: `g${i}_a`, seed: 20 + i, noise: NOISE_LEVELS.medium, stride0: 512, width0: 12000, height0: 8000, lesions: 1 }));
+    const sims = [0, 1].map((i) =>
+      simulateSlide({
+        slideId: `g${i}_a`,
+        seed: 20 + i,
+        noise: NOISE_LEVELS.medium,
+        stride0: 512,
+        width0: 12000,
+        height0: 8000,
+        lesions: 1,
+      }),
+    );
     await writeSimFiles(d, sims);
     const r = sh("wsi-heatmap scores.arrows --truth train.csv --width-px 300 -o 'h-{slide}.png'", { cwd: d });
     expect(r.status, r.stderr).toBe(0);
-    expect(readdirSync(d).filter((f) => f.endsWith('.png')).sort()).toEqual(['h-g0_a.png', 'h-g1_a.png']);
+    expect(
+      readdirSync(d)
+        .filter((f) => f.endsWith('.png'))
+        .sort(),
+    ).toEqual(['h-g0_a.png', 'h-g1_a.png']);
     const { info, at } = await pixels(join(d, 'h-g0_a.png'));
     expect([info.width, info.height]).toEqual([300, 200 + LEGEND_PX]);
     expect(at(2, 2)).toEqual([...BLANK_COLOUR]);

@@ -24,10 +24,25 @@ export interface ShellResult {
   stderr: string;
 }
 
-export function sh(script: string, opts: { cwd?: string; input?: Buffer | string; env?: Record<string, string> } = {}): ShellResult {
-  const tools = ['cat', 'info', 'tile', 'label', 'split', 'sample', 'embed', 'train', 'predict', 'boxes', 'eval', 'heatmap', 'synth'].filter((t) =>
-    existsSync(join(ROOT, 'dist/apps', t, 'main.js')),
-  );
+export function sh(
+  script: string,
+  opts: { cwd?: string; input?: Buffer | string; env?: Record<string, string> } = {},
+): ShellResult {
+  const tools = [
+    'cat',
+    'info',
+    'tile',
+    'label',
+    'split',
+    'sample',
+    'embed',
+    'train',
+    'predict',
+    'boxes',
+    'eval',
+    'heatmap',
+    'synth',
+  ].filter((t) => existsSync(join(ROOT, 'dist/apps', t, 'main.js')));
   const r = spawnSync('bash', ['-o', 'pipefail', '-c', `${shellPrelude(tools)}\n${script}`], {
     cwd: opts.cwd,
     input: opts.input,

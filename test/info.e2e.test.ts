@@ -35,16 +35,35 @@ describe('wsi-info', () => {
       expect(Object.keys(expected).length).toBeGreaterThan(10);
       const got = info(`${path} 2>/dev/null`).properties;
       expect(Object.keys(got).sort(), path).toEqual(Object.keys(expected).sort());
-      for (const [k, v] of Object.entries(expected)) expect(got[k].replace(/\r/g, ''), `${path} ${k}`).toBe(v.replace(/\r/g, ''));
+      for (const [k, v] of Object.entries(expected))
+        expect(got[k].replace(/\r/g, ''), `${path} ${k}`).toBe(v.replace(/\r/g, ''));
     }
   });
 
   it('gives the 20x SVS its mpp and objective power and plans 20x at level 0 without resampling', () => {
     const svs = info(`${SVS} --magnification 20`);
-    expect(svs).toMatchObject({ vendor: 'aperio', width0: 2220, height0: 2967, mpp: { x: 0.499, source: 'openslide' }, magnification: { value: 20 } });
-    expect(svs.target).toMatchObject({ asked: { magnification: 20 }, level: 0, resample: false, read_px: 256, extent0_px: 256 });
+    expect(svs).toMatchObject({
+      vendor: 'aperio',
+      width0: 2220,
+      height0: 2967,
+      mpp: { x: 0.499, source: 'openslide' },
+      magnification: { value: 20 },
+    });
+    expect(svs.target).toMatchObject({
+      asked: { magnification: 20 },
+      level: 0,
+      resample: false,
+      read_px: 256,
+      extent0_px: 256,
+    });
     // The same slide declared 0.25 µm/px: 0.5 µm/px needs 512 px read and halved.
-    expect(info(`${SVS} --slide-mpp 0.25`).target).toMatchObject({ mpp: 0.5, level: 0, resample: true, resample_factor: 2, read_px: 512 });
+    expect(info(`${SVS} --slide-mpp 0.25`).target).toMatchObject({
+      mpp: 0.5,
+      level: 0,
+      resample: true,
+      resample_factor: 2,
+      read_px: 512,
+    });
   });
 
   it('derives mpp and magnification for the generic TIFF from its resolution tags and picks the matching level', () => {
@@ -60,12 +79,19 @@ describe('wsi-info', () => {
   it('prints the facts of a slide without resolution with a warning, and refuses a plan for it', () => {
     const r = sh(`wsi-info ${NO_MPP_TIFF}`);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout.toString())).toMatchObject({ mpp: null, magnification: null, target: null, level_count: 4 });
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({
+      mpp: null,
+      magnification: null,
+      target: null,
+      level_count: 4,
+    });
     expect(r.stderr).toMatch(/^wsi-info: warning: .*states no resolution.*--slide-mpp/);
     const refused = sh(`wsi-info ${NO_MPP_TIFF} --mpp 1`);
     expect(refused.status).toBe(65);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-    expect(refused.stderr).toMatch(/^wsi-info: .*small_HE_levels\.tiff: the slide states no resolution, so no read plan: give .* --slide-mpp/);
+    expect(refused.stderr).toMatch(
+      /^wsi-info: .*small_HE_levels\.tiff: the slide states no resolution, so no read plan: give .* --slide-mpp/,
+    );
     expect(info(`${NO_MPP_TIFF} --slide-mpp 0.5 --mpp 1`).target).toMatchObject({ level: 1, resample: false });
   });
 

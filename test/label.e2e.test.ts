@@ -19,12 +19,21 @@ describe('wsi-label', () => {
   it('labels a 940-px box on the 512-px grid: the 2 x 2 block of patches it covers most', () => {
     const d = tmp();
     writeFileSync(join(d, 'train.csv'), `${HEADER}\nsynth000_a.tif,1000,1940,1000,1940,200000,100000\n`);
-    const r = sh(`${makePatches(2000, 0)} | wsi-label --boxes train.csv | wsi-cat --csv --drop image > out.csv`, { cwd: d });
-    expect(r.stderr).toMatch(/wsi-label: slide synth000_a: 2000 patches, 4 positive \(coverage>=0\.1\); 1 boxes used, 0 dropped, 0 excluded/);
+    const r = sh(`${makePatches(2000, 0)} | wsi-label --boxes train.csv | wsi-cat --csv --drop image > out.csv`, {
+      cwd: d,
+    });
+    expect(r.stderr).toMatch(
+      /wsi-label: slide synth000_a: 2000 patches, 4 positive \(coverage>=0\.1\); 1 boxes used, 0 dropped, 0 excluded/,
+    );
     expect(r.status).toBe(0);
     const out = rows(readFileSync(join(d, 'out.csv')));
     expect(out).toHaveLength(2000);
-    expect(out.filter((x) => x.label === '1').map((x) => `${x.x0},${x.y0}`)).toEqual(['1024,1024', '1536,1024', '1024,1536', '1536,1536']);
+    expect(out.filter((x) => x.label === '1').map((x) => `${x.x0},${x.y0}`)).toEqual([
+      '1024,1024',
+      '1536,1024',
+      '1024,1536',
+      '1536,1536',
+    ]);
     const inside = out.find((x) => x.x0 === '1024' && x.y0 === '1024')!;
     expect(Number(inside.iou)).toBeCloseTo(262144 / 883600, 6);
     expect(inside.box_id).toBe('synth000_a:x1000-1940:y1000-1940');
@@ -53,10 +62,14 @@ describe('wsi-label', () => {
     );
     expect(lines[0]).toMatch(/x1 > x2 \(x1=1940, x2=1000\)/);
     expect(lines[4]).toMatch(/differs from the slide's 200000 x 100000 px/);
-    expect(lines[5]).toBe('wsi-label: train.csv: 5 bad annotations for slide synth000_a (listed above); fix the file or pass --bad-boxes drop to leave them out');
+    expect(lines[5]).toBe(
+      'wsi-label: train.csv: 5 bad annotations for slide synth000_a (listed above); fix the file or pass --bad-boxes drop to leave them out',
+    );
     expect(lines).toHaveLength(6);
 
-    const drop = sh(`${makePatches(500, 0)} | wsi-label --boxes train.csv --bad-boxes drop -q | wsi-cat --count`, { cwd: d });
+    const drop = sh(`${makePatches(500, 0)} | wsi-label --boxes train.csv --bad-boxes drop -q | wsi-cat --count`, {
+      cwd: d,
+    });
     expect(drop.status).toBe(0);
     expect(drop.stdout.toString().trim()).toBe('500');
     expect(drop.stderr.match(/: dropped \(--bad-boxes drop\)/g)).toHaveLength(5);
@@ -64,7 +77,10 @@ describe('wsi-label', () => {
 
   it('lists every annotation with its line, id and status under --check', () => {
     const d = tmp();
-    writeFileSync(join(d, 'train.csv'), `${HEADER}\na_a.tif,1,5,1,5,10,10\na_a.tif,5,1,1,5,10,10\nb_b.tif,0,3,0,3,10,10\n`);
+    writeFileSync(
+      join(d, 'train.csv'),
+      `${HEADER}\na_a.tif,1,5,1,5,10,10\na_a.tif,5,1,1,5,10,10\nb_b.tif,0,3,0,3,10,10\n`,
+    );
     const r = sh('wsi-label --boxes train.csv --check --exclude b_b:x0-3:y0-3', { cwd: d });
     expect(r.status).toBe(65);
     expect(r.stdout.toString()).toBe(
@@ -83,7 +99,10 @@ describe('wsi-label', () => {
     const csv = `${HEADER}\nsynth000_a.tif,1000,1940,1000,1940,200000,100000\nsynth000_a.tif,3000,3500,0,400,200000,100000\n`;
     writeFileSync(join(d, 'train.csv'), csv);
     writeFileSync(join(d, 'retracted.txt'), '# retracted\nsynth000_a:x3000-3500:y0-400\n');
-    const r = sh(`${makePatches(800, 0)} | wsi-label --boxes train.csv --exclude retracted.txt --rule 'iou>0.2' -o l.parquet && wsi-cat --schema l.parquet > s.json`, { cwd: d });
+    const r = sh(
+      `${makePatches(800, 0)} | wsi-label --boxes train.csv --exclude retracted.txt --rule 'iou>0.2' -o l.parquet && wsi-cat --schema l.parquet > s.json`,
+      { cwd: d },
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/train\.csv:3: slide synth000_a: box synth000_a:x3000-3500:y0-400 excluded \(--exclude\)/);
     const schema = JSON.parse(readFileSync(join(d, 's.json'), 'utf8'));
@@ -104,9 +123,30 @@ describe('wsi-label', () => {
     const d = tmp();
     // A right triangle with legs of 1024 px from (0, 0): it covers half of the patch at (0, 0)
     // and none of the patch at (512, 512), which its bounding box would cover fully.
-    const feature = { type: 'Feature', id: 'tri', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1024, 0], [0, 1024], [0, 0]]] }, properties: {} };
-    writeFileSync(join(d, 'synth000_a.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [feature] }, null, 2));
-    const r = sh(`${makePatches(1000, 0)} | wsi-label --boxes synth000_a.geojson | wsi-cat --csv --drop image > out.csv`, { cwd: d });
+    const feature = {
+      type: 'Feature',
+      id: 'tri',
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1024, 0],
+            [0, 1024],
+            [0, 0],
+          ],
+        ],
+      },
+      properties: {},
+    };
+    writeFileSync(
+      join(d, 'synth000_a.geojson'),
+      JSON.stringify({ type: 'FeatureCollection', features: [feature] }, null, 2),
+    );
+    const r = sh(
+      `${makePatches(1000, 0)} | wsi-label --boxes synth000_a.geojson | wsi-cat --csv --drop image > out.csv`,
+      { cwd: d },
+    );
     expect(r.status).toBe(0);
     const out = rows(readFileSync(join(d, 'out.csv')));
     const at = (x0: number, y0: number) => out.find((x) => x.x0 === String(x0) && x.y0 === String(y0))!;
@@ -135,7 +175,11 @@ describe('wsi-label', () => {
     const d = tmp();
     const cases: [string, number, RegExp][] = [
       ['wsi-label --boxes nope.csv < /dev/null', 66, /^wsi-label: nope\.csv: no such file/],
-      ['wsi-label --rule "iou>=2" --boxes x < /dev/null', 64, /^wsi-label: --rule: labelling rule "iou>=2": expected "iou>T"/],
+      [
+        'wsi-label --rule "iou>=2" --boxes x < /dev/null',
+        64,
+        /^wsi-label: --rule: labelling rule "iou>=2": expected "iou>T"/,
+      ],
       [`${makePatches(10, 0)} | wsi-label --rule center-in-box > /dev/null`, 64, /center-in-box needs the annotations/],
       [`${makePatches(10, 0)} | wsi-label --rule coverage > /dev/null`, 64, /holds patch records: give --boxes/],
     ];

@@ -73,11 +73,15 @@ describe.skipIf(!ready)('tile | label | sample | cat on a synthetic cohort', () 
         label: Number(p.label),
       }));
       const positives = patches.filter((p) => p.label === 1);
-      const boxes = truth.filter((b) => b.filename === s.fileName).map((b) => ({ x1: +b.x1, x2: +b.x2, y1: +b.y1, y2: +b.y2 }));
+      const boxes = truth
+        .filter((b) => b.filename === s.fileName)
+        .map((b) => ({ x1: +b.x1, x2: +b.x2, y1: +b.y1, y2: +b.y2 }));
       expect(boxes, s.fileName).toHaveLength(s.lesions.length);
       for (const b of boxes) {
         const hit = positives.some((p) => p.x1 < b.x2 && b.x1 < p.x2 && p.y1 < b.y2 && b.y1 < p.y2);
-        expect(hit, `${s.fileName} box x ${b.x1}-${b.x2}, y ${b.y1}-${b.y2}: no positive patch (${r.stderr})`).toBe(true);
+        expect(hit, `${s.fileName} box x ${b.x1}-${b.x2}, y ${b.y1}-${b.y2}: no positive patch (${r.stderr})`).toBe(
+          true,
+        );
       }
       // The label and sample reports, and the ratio: all positives, 2 negatives each (or the floor).
       const labelled = /wsi-label: slide \S+: (\d+) patches, (\d+) positive \(coverage>=0\.1\)/.exec(r.stderr)!;

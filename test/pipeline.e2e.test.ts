@@ -28,7 +28,9 @@ describe('pipeline descriptions', () => {
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(r.stderr.toString()).not.toMatch(/error|Error|failed/);
     const outputs = readdirSync(join(d, 'data/patches')).sort();
-    const slides = readdirSync(join(d, 'data/images')).map((f) => f.replace(/\.tif$/, '.parquet')).sort();
+    const slides = readdirSync(join(d, 'data/images'))
+      .map((f) => f.replace(/\.tif$/, '.parquet'))
+      .sort();
     expect(outputs).toEqual(slides);
     const schema = JSON.parse(sh(`wsi-cat --schema ${join(d, 'data/patches', outputs[0])}`).stdout.toString());
     expect(schema.record).toBe('labelled-patch');
@@ -51,10 +53,15 @@ describe('pipeline descriptions', () => {
     const d = tmp();
     sh(`wsi-synth -q -o ${d}/gen --patients 2 --seed 4`);
     mkdirSync(join(d, 'data/images'), { recursive: true });
-    for (const f of readdirSync(join(d, 'gen'))) renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
-    const out = execFileSync('snakemake', ['-s', join(ROOT, 'pipeline/Snakefile'), '-n', '--cores', '2', '--config', `data=${d}/data`, `out=${d}/out`], {
-      cwd: d,
-    }).toString();
+    for (const f of readdirSync(join(d, 'gen')))
+      renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
+    const out = execFileSync(
+      'snakemake',
+      ['-s', join(ROOT, 'pipeline/Snakefile'), '-n', '--cores', '2', '--config', `data=${d}/data`, `out=${d}/out`],
+      {
+        cwd: d,
+      },
+    ).toString();
     expect(out).toMatch(/tile_label/);
   });
 });

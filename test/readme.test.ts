@@ -12,7 +12,7 @@ describe('README', () => {
     expect(firstBlock.map((l) => l.split('#')[0].trim())).toEqual(['npm run demo', 'npm test']);
   });
 
-  it('has each tool section equal to the tool\'s --help', () => {
+  it("has each tool section equal to the tool's --help", () => {
     const r = (() => {
       try {
         execFileSync('node', [join(ROOT, 'tools/readme-help.mjs'), '--check'], { stdio: 'pipe' });

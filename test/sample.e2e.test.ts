@@ -35,7 +35,9 @@ describe('wsi-sample', () => {
   });
 
   it('keeps every positive and exactly --neg-per-pos negatives per positive over the input', () => {
-    const r = sh('wsi-sample --neg-per-pos 3 < labelled.arrows | wsi-cat --csv --select slide_id,label > out.csv', { cwd: d });
+    const r = sh('wsi-sample --neg-per-pos 3 < labelled.arrows | wsi-cat --csv --select slide_id,label > out.csv', {
+      cwd: d,
+    });
     expect(r.status, r.stderr).toBe(0);
     const c = countsOf(readFileSync(join(d, 'out.csv'), 'utf8'));
     expect(c.synth000_a.pos).toBe(9);
@@ -44,11 +46,16 @@ describe('wsi-sample', () => {
     expect(neg).toBe(3 * 11);
     // The lesion-free slide gives at least the default floor of 10.
     expect(c.synth002_a.neg).toBeGreaterThanOrEqual(10);
-    expect(r.stderr).toMatch(/wsi-sample: 11 positives \(of 11\) and 33 negatives \(of 5989\) from 3 slides to <stdout>: 3\.000 negatives per positive \(requested 3, global\)/);
+    expect(r.stderr).toMatch(
+      /wsi-sample: 11 positives \(of 11\) and 33 negatives \(of 5989\) from 3 slides to <stdout>: 3\.000 negatives per positive \(requested 3, global\)/,
+    );
   });
 
   it('applies the ratio per slide, with the floor for the lesion-free slide and a cap', () => {
-    const r = sh('wsi-sample --neg-per-pos 2 --per-slide --min-neg-per-slide 25 --max-per-slide 20 labelled.arrows | wsi-cat --csv --select slide_id,label > out.csv', { cwd: d });
+    const r = sh(
+      'wsi-sample --neg-per-pos 2 --per-slide --min-neg-per-slide 25 --max-per-slide 20 labelled.arrows | wsi-cat --csv --select slide_id,label > out.csv',
+      { cwd: d },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(countsOf(readFileSync(join(d, 'out.csv'), 'utf8'))).toEqual({
       synth000_a: { pos: 9, neg: 11 }, // 9 + 18 would pass the cap of 20
@@ -61,12 +68,29 @@ describe('wsi-sample', () => {
   it('keeps only the slides of a split set, and is the same for the same seed', () => {
     writeFileSync(join(d, 'slides.txt'), 'synth000_a\nsynth001_a\nsynth002_a\n');
     writeFileSync(join(d, 'validation.csv'), 'filename,max_x,max_y,trustii_id\nsynth001_a.tif,200000,100000,1\n');
-    const split = sh('wsi-split --slides slides.txt --test-list validation.csv --folds 2 -o splits.parquet', { cwd: d });
+    const split = sh('wsi-split --slides slides.txt --test-list validation.csv --folds 2 -o splits.parquet', {
+      cwd: d,
+    });
     expect(split.status, split.stderr).toBe(0);
-    const run = (seed: number) => sh(`wsi-sample --neg-per-pos 2 --seed ${seed} --splits splits.parquet labelled.arrows | wsi-cat --csv --drop image`, { cwd: d });
+    const run = (seed: number) =>
+      sh(
+        `wsi-sample --neg-per-pos 2 --seed ${seed} --splits splits.parquet labelled.arrows | wsi-cat --csv --drop image`,
+        { cwd: d },
+      );
     const a = run(4);
     expect(a.status, a.stderr).toBe(0);
-    const c = countsOf(a.stdout.toString().split('\n').map((l) => l.split(',').filter((_, i) => i === 0 || i === 13).join(',')).join('\n'));
+    const c = countsOf(
+      a.stdout
+        .toString()
+        .split('\n')
+        .map((l) =>
+          l
+            .split(',')
+            .filter((_, i) => i === 0 || i === 13)
+            .join(','),
+        )
+        .join('\n'),
+    );
     expect(Object.keys(c).sort()).toEqual(['synth000_a', 'synth002_a']);
     expect(c.synth000_a.pos + c.synth002_a.pos).toBe(9);
     expect(c.synth000_a.neg + c.synth002_a.neg).toBe(18);
@@ -87,7 +111,11 @@ describe('wsi-sample', () => {
     const schema = JSON.parse(readFileSync(join(d, 'schema.json'), 'utf8'));
     expect(schema.record).toBe('labelled-patch');
     const sampleEntry = schema.provenance.find((p: { tool: string }) => p.tool === 'wsi-sample');
-    expect(sampleEntry.params).toMatchObject({ neg_per_pos: 1, mode: 'global', totals: { positives: [22, 22], negatives: [22, 11978] } });
+    expect(sampleEntry.params).toMatchObject({
+      neg_per_pos: 1,
+      mode: 'global',
+      totals: { positives: [22, 22], negatives: [22, 11978] },
+    });
   });
 
   it('fails naming <stdin> on a truncated stream, and on records without labels, leaving no output', () => {
@@ -97,6 +125,8 @@ describe('wsi-sample', () => {
     expect(existsSync(join(d, 'cut.parquet'))).toBe(false);
     const unlabelled = sh(`${makePatches(10, 0)} | wsi-sample > /dev/null`, { cwd: d });
     expect(unlabelled.status).toBe(65);
-    expect(unlabelled.stderr).toMatch(/^wsi-sample: <stdin>: expected "labelled-patch" or "embedding" or "patch-score" records, got "patch"/);
+    expect(unlabelled.stderr).toMatch(
+      /^wsi-sample: <stdin>: expected "labelled-patch" or "embedding" or "patch-score" records, got "patch"/,
+    );
   });
 });

@@ -67,20 +67,32 @@ function partsOfPatients(rows: Row[]): Map<string, Set<string>> {
 describe('wsi-split', () => {
   it('splits a cohort folder with the DigiLut lists: test = validation patients, folds grouped and stratified', () => {
     const d = cohort();
-    const r = sh('wsi-split --slides slides --boxes train.csv --presence presence_of_lesion.csv --test-list validation.csv --folds 4 --seed 11 -o splits.parquet', { cwd: d });
+    const r = sh(
+      'wsi-split --slides slides --boxes train.csv --presence presence_of_lesion.csv --test-list validation.csv --folds 4 --seed 11 -o splits.parquet',
+      { cwd: d },
+    );
     expect(r.status, r.stderr).toBe(0);
     // Both mismatches are reported.
     expect(r.stderr).toMatch(/1 slide in train\.csv but not in slides, left out: Q99_a/);
     // P00 and P05 have no box (so no validation.csv row), the b slides of P01-P07 neither; and Z01_a.
-    expect(r.stderr).toMatch(/11 slides in slides appear in no annotation or list file \(not labelled train slides: taken as test\): P00_a, P00_b, P01_b, .*\(11 in all\)/);
+    expect(r.stderr).toMatch(
+      /11 slides in slides appear in no annotation or list file \(not labelled train slides: taken as test\): P00_a, P00_b, P01_b, .*\(11 in all\)/,
+    );
     // The balance report: one line per fold, the test set and the total.
-    expect(r.stderr).toMatch(/part +patients +with lesion +slides +with lesion +boxes\nfold 0 .*\nfold 1 .*\nfold 2 .*\nfold 3 .*\ntest .*\ntotal +41 /);
+    expect(r.stderr).toMatch(
+      /part +patients +with lesion +slides +with lesion +boxes\nfold 0 .*\nfold 1 .*\nfold 2 .*\nfold 3 .*\ntest .*\ntotal +41 /,
+    );
     const rows = table(d, 'splits.parquet');
     expect(rows).toHaveLength(81);
     for (const [patient, parts] of partsOfPatients(rows)) expect(parts.size, patient).toBe(1);
     const testPatients = new Set(rows.filter((x) => x.set === 'test').map((x) => x.patient_id));
     expect([...testPatients].sort()).toEqual(['P00', 'P01', 'P02', 'P03', 'P04', 'P05', 'P06', 'P07', 'Z01']);
-    expect(rows.find((x) => x.slide_id === 'P03_a')).toMatchObject({ set: 'test', fold: -1, n_boxes: 3, has_lesion: true });
+    expect(rows.find((x) => x.slide_id === 'P03_a')).toMatchObject({
+      set: 'test',
+      fold: -1,
+      n_boxes: 3,
+      has_lesion: true,
+    });
     // 32 train patients P08-P39, 26 with lesions and 6 without (10, 15, ..., 35): per fold 6-7 and 1-2.
     const train = rows.filter((x) => x.set === 'train' && x.slide_id.endsWith('_a'));
     for (let f = 0; f < 4; f++) {
@@ -88,14 +100,24 @@ describe('wsi-split', () => {
       expect([6, 7], `fold ${f}`).toContain(inFold.filter((x) => x.has_lesion).length);
       expect([1, 2], `fold ${f}`).toContain(inFold.filter((x) => !x.has_lesion).length);
     }
-    expect(r.stderr).toMatch(/fold spread \(max - min over folds\): patients with lesions [01], without [01] \(guaranteed <= 1 each\)/);
+    expect(r.stderr).toMatch(
+      /fold spread \(max - min over folds\): patients with lesions [01], without [01] \(guaranteed <= 1 each\)/,
+    );
   });
 
   it('draws a test fraction by patient when there is no test list, the same for the same seed', () => {
     const d = cohort();
     const run = (seed: number, out: string) =>
-      sh(`wsi-split --slides slides --boxes train.csv --test-fraction 0.25 --folds 3 --seed ${seed} --patient-pattern '^(?<patient>[A-Z]\\d+)_' -o ${out}`, { cwd: d });
-    for (const [seed, out] of [[1, 'a.arrows'], [1, 'b.arrows'], [2, 'c.arrows']] as const) expect(run(seed, out).status).toBe(0);
+      sh(
+        `wsi-split --slides slides --boxes train.csv --test-fraction 0.25 --folds 3 --seed ${seed} --patient-pattern '^(?<patient>[A-Z]\\d+)_' -o ${out}`,
+        { cwd: d },
+      );
+    for (const [seed, out] of [
+      [1, 'a.arrows'],
+      [1, 'b.arrows'],
+      [2, 'c.arrows'],
+    ] as const)
+      expect(run(seed, out).status).toBe(0);
     const a = table(d, 'a.arrows');
     expect(table(d, 'b.arrows')).toEqual(a);
     expect(table(d, 'c.arrows').map((x) => `${x.set}${x.fold}`)).not.toEqual(a.map((x) => `${x.set}${x.fold}`));
@@ -119,10 +141,15 @@ describe('wsi-split', () => {
 
   it('stops at a malformed box row as wsi-label does, or leaves it out under --bad-boxes drop', () => {
     const d = cohort();
-    writeFileSync(join(d, 'bad.csv'), 'filename,x1,x2,y1,y2,max_x,max_y\nP10_a.tif,10,90,10,90,5000,9000\nP11_a.tif,500,400,10,90,5000,9000\n');
+    writeFileSync(
+      join(d, 'bad.csv'),
+      'filename,x1,x2,y1,y2,max_x,max_y\nP10_a.tif,10,90,10,90,5000,9000\nP11_a.tif,500,400,10,90,5000,9000\n',
+    );
     const fail = sh('wsi-split --boxes bad.csv --test-fraction 0 --folds 2 -o s.parquet', { cwd: d });
     expect(fail.status).toBe(65);
-    expect(fail.stderr).toBe('wsi-split: bad.csv:3: x1 > x2 (x1=500, x2=400): bad annotation of slide P11_a (--bad-boxes drop leaves it out)\n');
+    expect(fail.stderr).toBe(
+      'wsi-split: bad.csv:3: x1 > x2 (x1=500, x2=400): bad annotation of slide P11_a (--bad-boxes drop leaves it out)\n',
+    );
     expect(existsSync(join(d, 's.parquet'))).toBe(false);
     const label = sh('wsi-label --boxes bad.csv --check > /dev/null', { cwd: d });
     expect(label.status).toBe(65);
@@ -132,12 +159,16 @@ describe('wsi-split', () => {
     writeFileSync(join(d, 'header.csv'), 'filename,x1,x2,y1,y2,max_x,max_y\n');
     const empty = sh('wsi-split --slides slides --boxes header.csv --folds 2 > /dev/null', { cwd: d });
     expect(empty.status).toBe(65);
-    expect(empty.stderr).toBe('wsi-split: header.csv: has a header but no annotation rows: no slide is known to have a lesion\n');
+    expect(empty.stderr).toBe(
+      'wsi-split: header.csv: has a header but no annotation rows: no slide is known to have a lesion\n',
+    );
   });
 
   it('writes split records that wsi-cat reads back with their provenance', () => {
     const d = cohort();
-    expect(sh('wsi-split --slides slides --boxes train.csv --folds 2 -o s.parquet 2>/dev/null', { cwd: d }).status).toBe(0);
+    expect(
+      sh('wsi-split --slides slides --boxes train.csv --folds 2 -o s.parquet 2>/dev/null', { cwd: d }).status,
+    ).toBe(0);
     const schema = JSON.parse(sh('wsi-cat --schema s.parquet', { cwd: d }).stdout.toString());
     expect(schema.record).toBe('split');
     expect(schema.facts).toMatchObject({ folds: 2, seed: 0, test: 'fraction:0.2' });

@@ -14,7 +14,13 @@ describe('wsi-synth', () => {
 
   it('rejects bad flags and values with a one-line usage error', () => {
     const d = tmp();
-    for (const args of ['--nope', `-o ${d}/a --size huge`, `-o ${d}/a --patients three`, `-o ${d}/a --patients 0`, '--seed 1']) {
+    for (const args of [
+      '--nope',
+      `-o ${d}/a --size huge`,
+      `-o ${d}/a --patients three`,
+      `-o ${d}/a --patients 0`,
+      '--seed 1',
+    ]) {
       const r = sh(`wsi-synth ${args}`);
       expect(r.status, args).toBe(64);
       expect(r.stderr, args).toMatch(/^wsi-synth: /);

@@ -45,7 +45,14 @@ function tile(args: string, cwd: string): Patch[] {
     .map((l) => JSON.parse(l) as Patch);
 }
 
-function schemaOf(args: string, cwd: string): { slide: Record<string, unknown>; facts: Record<string, unknown>; provenance: { tool: string; params: Record<string, unknown> }[] } {
+function schemaOf(
+  args: string,
+  cwd: string,
+): {
+  slide: Record<string, unknown>;
+  facts: Record<string, unknown>;
+  provenance: { tool: string; params: Record<string, unknown> }[];
+} {
   return JSON.parse(ok(`wsi-tile ${args} -q | wsi-cat --schema`, cwd));
 }
 
@@ -102,7 +109,10 @@ function expectAsCloseAsJpeg(patch: Uint8Array, ref: Reference, what: string): v
 }
 
 async function jpegRgb(base64: string): Promise<{ data: Buffer; width: number; height: number }> {
-  const { data, info } = await sharp(Buffer.from(base64, 'base64')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(Buffer.from(base64, 'base64'))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
 
@@ -184,14 +194,17 @@ describe('wsi-tile on the 20x fixtures', () => {
   });
 
   it('writes a tissue mask that agrees with a PIL computation of the same rule', async () => {
-    const { data, info } = await sharp(join(dir, 'mask.png')).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(join(dir, 'mask.png'))
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     // About 4 µm per mask pixel.
     expect([info.width, info.height]).toEqual([277, 370]);
     const ref = python(MASK_SCRIPT, [SVS, String(info.width), String(info.height)]);
     let same = 0;
     let tissue = 0;
     for (let i = 0; i < ref.length; i++) {
-      if ((data[i] > 127) === (ref[i] > 127)) same++;
+      if (data[i] > 127 === ref[i] > 127) same++;
       if (ref[i] > 127) tissue++;
     }
     expect(tissue / ref.length).toBeGreaterThan(0.25);
@@ -210,7 +223,13 @@ describe('wsi-tile on the 20x fixtures', () => {
     const both = [...a].filter((c) => b.has(c)).length;
     expect(both / new Set([...a, ...b]).size).toBeGreaterThanOrEqual(0.9);
     const facts = schemaOf(`${GENERIC_TIF} --magnification 20 --no-pixels`, dir).facts;
-    expect(facts).toMatchObject({ slide_mpp_source: 'tiff-resolution', level: 0, read_px: 256, resample_factor: 1, magnification: 20 });
+    expect(facts).toMatchObject({
+      slide_mpp_source: 'tiff-resolution',
+      level: 0,
+      read_px: 256,
+      resample_factor: 1,
+      magnification: 20,
+    });
   });
 
   it("decodes to OpenSlide's own read of each region, edges composited on white", async () => {
@@ -219,7 +238,10 @@ describe('wsi-tile on the 20x fixtures', () => {
     // Tissue, background, the right edge and the bottom-right corner (mostly outside the slide).
     const pick = all.filter((p) => ['4,6', '0,0', '8,5', '8,11', '3,11'].includes(`${p.col},${p.row}`));
     expect(pick).toHaveLength(5);
-    const refs = openslideRegions(SVS, pick.map((p) => [p.x0, p.y0, 256, 256]));
+    const refs = openslideRegions(
+      SVS,
+      pick.map((p) => [p.x0, p.y0, 256, 256]),
+    );
     for (const [i, p] of pick.entries()) {
       const img = await jpegRgb(p.image!);
       expect([img.width, img.height]).toEqual([256, 256]);
@@ -233,7 +255,10 @@ describe('wsi-tile on the 20x fixtures', () => {
 
   it('gives the same records through OpenSlide as from the JPEG tiles decoded directly', () => {
     ok(`wsi-tile ${GENERIC_TIF} --stride-px 200 -q | wsi-cat --jsonl --binary > direct.jsonl`, dir);
-    ok(`wsi-tile ${GENERIC_TIF} --stride-px 200 -q --reader openslide | wsi-cat --jsonl --binary > openslide.jsonl`, dir);
+    ok(
+      `wsi-tile ${GENERIC_TIF} --stride-px 200 -q --reader openslide | wsi-cat --jsonl --binary > openslide.jsonl`,
+      dir,
+    );
     // Blocks differ in size between the two, so the order does; the records do not.
     const lines = (name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n').sort();
     const direct = lines('direct.jsonl');
@@ -264,7 +289,8 @@ describe('wsi-tile on the 20x fixtures', () => {
     // The top edge of every kept patch is drawn; a background cell far from any patch is not.
     const sx = info.width / 2220;
     const sy = info.height / 2967;
-    for (const p of svsPatches) expect(isBox(Math.round((p.x0 + 128) * sx), Math.round(p.y0 * sy)), `${p.col},${p.row}`).toBe(true);
+    for (const p of svsPatches)
+      expect(isBox(Math.round((p.x0 + 128) * sx), Math.round(p.y0 * sy)), `${p.col},${p.row}`).toBe(true);
     expect(isBox(Math.round(128 * sx), Math.round(128 * sy))).toBe(false);
   });
 
@@ -272,16 +298,37 @@ describe('wsi-tile on the 20x fixtures', () => {
     ok(`wsi-tile ${SVS} --no-pixels -q -o p.parquet`, dir);
     expect(ok('wsi-cat --count p.parquet', dir).trim()).toBe(String(svsPatches.length));
     const schema = schemaOf(`${SVS} --no-pixels --tile-px 128`, dir);
-    expect(schema.slide).toMatchObject({ slide_id: 'CMU-1-Small-Region', patient_id: 'CMU-1-Small-Region', width0: 2220, height0: 2967, mpp0: 0.499, vendor: 'aperio' });
-    expect(schema.facts).toMatchObject({ tile_px: 128, stride_px: 128, mpp: 0.499, target_mpp: 0.5, image: null, reader: 'tiff-jpeg-tiles' });
+    expect(schema.slide).toMatchObject({
+      slide_id: 'CMU-1-Small-Region',
+      patient_id: 'CMU-1-Small-Region',
+      width0: 2220,
+      height0: 2967,
+      mpp0: 0.499,
+      vendor: 'aperio',
+    });
+    expect(schema.facts).toMatchObject({
+      tile_px: 128,
+      stride_px: 128,
+      mpp: 0.499,
+      target_mpp: 0.5,
+      image: null,
+      reader: 'tiff-jpeg-tiles',
+    });
     expect(schema.provenance.map((p) => p.tool)).toEqual(['wsi-tile']);
-    expect(schema.provenance[0].params).toMatchObject({ tile_px: 128, tissue: { method: 'rgb-distance' }, min_tissue: 0.5 });
+    expect(schema.provenance[0].params).toMatchObject({
+      tile_px: 128,
+      tissue: { method: 'rgb-distance' },
+      min_tissue: 0.5,
+    });
   });
 
   it('takes DigiLut ids from <patient>_<a|b> file names, or from --slide-id/--patient-id', () => {
     symlinkSync(SVS, join(dir, '1234_b.svs'));
     expect(schemaOf('1234_b.svs --no-pixels', dir).slide).toMatchObject({ slide_id: '1234_b', patient_id: '1234' });
-    expect(schemaOf('1234_b.svs --no-pixels --slide-id S9 --patient-id P4', dir).slide).toMatchObject({ slide_id: 'S9', patient_id: 'P4' });
+    expect(schemaOf('1234_b.svs --no-pixels --slide-id S9 --patient-id P4', dir).slide).toMatchObject({
+      slide_id: 'S9',
+      patient_id: 'P4',
+    });
     expect(tile('1234_b.svs --no-pixels', dir)[0].slide_id).toBe('1234_b');
   });
 });
@@ -294,12 +341,22 @@ describe('wsi-tile resampling', () => {
   beforeAll(() => {
     // The fixture enlarged twice as a single-level tiled JPEG TIFF at 0.25 µm/px (40000 px/cm):
     // no level at 0.5 µm/px, so 512 px must be read and halved.
-    ok(`${VIPS} flatten ${SVS} flat.v --background 255 && ${VIPS} resize flat.v x2.v 2 && ${VIPS} tiffsave x2.v ${slide} --tile --tile-width 256 --tile-height 256 --compression jpeg --Q 90 --xres 4000 --yres 4000 && rm flat.v x2.v`, dir);
+    ok(
+      `${VIPS} flatten ${SVS} flat.v --background 255 && ${VIPS} resize flat.v x2.v 2 && ${VIPS} tiffsave x2.v ${slide} --tile --tile-width 256 --tile-height 256 --compression jpeg --Q 90 --xres 4000 --yres 4000 && rm flat.v x2.v`,
+      dir,
+    );
   });
 
   it('reads 512 px regions of a 0.25 µm/px slide and shrinks them to 256 px at 0.5 µm/px', async () => {
     const facts = schemaOf(`${slide} --no-pixels`, dir).facts;
-    expect(facts).toMatchObject({ slide_mpp_source: 'tiff-resolution', level: 0, read_px: 512, resample_factor: 2, extent0_px: 512, mpp: 0.5 });
+    expect(facts).toMatchObject({
+      slide_mpp_source: 'tiff-resolution',
+      level: 0,
+      read_px: 512,
+      resample_factor: 2,
+      extent0_px: 512,
+      mpp: 0.5,
+    });
     const patches = tile(`${slide} --min-tissue 0.9`, dir);
     expect(patches.length).toBeGreaterThan(10);
     for (const p of patches) {
@@ -309,8 +366,14 @@ describe('wsi-tile resampling', () => {
     const pick = patches.filter((_, i) => i % Math.ceil(patches.length / 4) === 0);
     // Against OpenSlide's read of the 512 px region, box-filtered to 256 by PIL, and against the
     // original 0.5 µm/px slide at the same place (which went through one resize and JPEG less).
-    const shrunk = openslideRegions(slide, pick.map((p) => [p.x0, p.y0, 512, 256]));
-    const original = openslideRegions(SVS, pick.map((p) => [p.x0 / 2, p.y0 / 2, 256, 256]));
+    const shrunk = openslideRegions(
+      slide,
+      pick.map((p) => [p.x0, p.y0, 512, 256]),
+    );
+    const original = openslideRegions(
+      SVS,
+      pick.map((p) => [p.x0 / 2, p.y0 / 2, 256, 256]),
+    );
     for (const [i, p] of pick.entries()) {
       const img = await jpegRgb(p.image!);
       expect([img.width, img.height]).toEqual([256, 256]);
@@ -333,7 +396,7 @@ function tiffCompression(path: string, set?: number): number[] {
   const b = readFileSync(path);
   expect(b.toString('latin1', 0, 4)).toBe('II*\0');
   const found: number[] = [];
-  for (let ifd = b.readUInt32LE(4); ifd; ) {
+  for (let ifd = b.readUInt32LE(4); ifd;) {
     const n = b.readUInt16LE(ifd);
     for (let i = 0; i < n; i++) {
       const entry = ifd + 2 + 12 * i;
@@ -356,7 +419,10 @@ describe('wsi-tile on a JPEG 2000 Aperio SVS', () => {
     // vips keeps the Aperio ImageDescription from tiffload, writes JPEG 2000 tiles holding YCbCr
     // (as Aperio does), but tags them 33004, which OpenSlide refuses; Aperio's tag for those
     // tiles is 33003. A 1024 px crop keeps the encode short.
-    ok(`${VIPS} tiffload ${SVS} src.v && ${VIPS} crop src.v crop.v 0 1024 1024 1024 && ${VIPS} tiffsave crop.v ${slide} --tile --tile-width 240 --tile-height 240 --compression jp2k --Q 80 && rm src.v crop.v`, dir);
+    ok(
+      `${VIPS} tiffload ${SVS} src.v && ${VIPS} crop src.v crop.v 0 1024 1024 1024 && ${VIPS} tiffsave crop.v ${slide} --tile --tile-width 240 --tile-height 240 --compression jp2k --Q 80 && rm src.v crop.v`,
+      dir,
+    );
     // 33004 is what vips writes: OpenSlide refuses it (the test below would fail without the fix).
     expect(tiffCompression(slide)).toEqual([33004]);
     tiffCompression(slide, 33003);
@@ -374,8 +440,14 @@ describe('wsi-tile on a JPEG 2000 Aperio SVS', () => {
     const patches = tile(`${slide} --tissue none --min-tissue 1`, dir);
     expect(patches).toHaveLength(16);
     const pick = patches.filter((p) => (p.col + p.row) % 5 === 0);
-    const refs = openslideRegions(slide, pick.map((p) => [p.x0, p.y0, 256, 256]));
-    const originals = openslideRegions(SVS, pick.map((p) => [p.x0, p.y0 + 1024, 256, 256]));
+    const refs = openslideRegions(
+      slide,
+      pick.map((p) => [p.x0, p.y0, 256, 256]),
+    );
+    const originals = openslideRegions(
+      SVS,
+      pick.map((p) => [p.x0, p.y0 + 1024, 256, 256]),
+    );
     for (const [i, p] of pick.entries()) {
       const img = await jpegRgb(p.image!);
       expectAsCloseAsJpeg(img.data, refs[i], `${p.col},${p.row}`);
@@ -401,20 +473,43 @@ describe('wsi-tile refusals', () => {
     const r = sh(script, { cwd: dir });
     expect(r.status, script).toBe(status);
     // Parse errors from commander add a hint line.
-    const lines = r.stderr.trim().split('\n').filter((l) => l !== 'wsi-tile: (run with --help for usage)');
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l !== 'wsi-tile: (run with --help for usage)');
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0], script).toMatch(pattern);
   };
 
   it('fails in one line, leaving no output, on a truncated, damaged, non-slide or missing file', () => {
-    fails('wsi-tile truncated.svs -o out.parquet', 65, /^wsi-tile: not a slide OpenSlide can read \(a TIFF file, but not a readable slide: truncated/);
+    fails(
+      'wsi-tile truncated.svs -o out.parquet',
+      65,
+      /^wsi-tile: not a slide OpenSlide can read \(a TIFF file, but not a readable slide: truncated/,
+    );
     fails('wsi-tile text.svs -o out.parquet', 65, /^wsi-tile: not a slide OpenSlide can read \(slide text\.svs\)$/);
     fails('wsi-tile missing.svs -o out.parquet', 66, /^wsi-tile: file not found \(slide missing\.svs\)$/);
     // Damage found while reading the tissue picture or the patches, from the JPEG tiles or through OpenSlide.
-    fails('wsi-tile damaged.svs -q --grid-png grid.png -o out.parquet', 65, /^wsi-tile: cannot read tile \d+ of directory 0: JPEG decode failed: .*\(slide damaged\.svs\)$/);
-    fails('wsi-tile damaged.svs -q --tissue none -o out.arrows', 65, /^wsi-tile: cannot read tile \d+ of directory 0: JPEG decode failed: .*\(slide damaged\.svs\)$/);
-    fails('wsi-tile damaged.svs -q --reader openslide -o out.arrows', 65, /^wsi-tile: cannot read region .*: (Premature end of JPEG file|Not a JPEG file).*\(slide damaged\.svs\)$/);
-    fails('wsi-tile damaged.svs -q --tissue none --reader openslide -o out.arrows', 65, /^wsi-tile: cannot read region .*: (Premature end of JPEG file|Not a JPEG file).*\(slide damaged\.svs\)$/);
+    fails(
+      'wsi-tile damaged.svs -q --grid-png grid.png -o out.parquet',
+      65,
+      /^wsi-tile: cannot read tile \d+ of directory 0: JPEG decode failed: .*\(slide damaged\.svs\)$/,
+    );
+    fails(
+      'wsi-tile damaged.svs -q --tissue none -o out.arrows',
+      65,
+      /^wsi-tile: cannot read tile \d+ of directory 0: JPEG decode failed: .*\(slide damaged\.svs\)$/,
+    );
+    fails(
+      'wsi-tile damaged.svs -q --reader openslide -o out.arrows',
+      65,
+      /^wsi-tile: cannot read region .*: (Premature end of JPEG file|Not a JPEG file).*\(slide damaged\.svs\)$/,
+    );
+    fails(
+      'wsi-tile damaged.svs -q --tissue none --reader openslide -o out.arrows',
+      65,
+      /^wsi-tile: cannot read region .*: (Premature end of JPEG file|Not a JPEG file).*\(slide damaged\.svs\)$/,
+    );
     expect(readdirSync(dir).sort()).toEqual(['damaged.svs', 'text.svs', 'truncated.svs']);
   });
 
@@ -435,13 +530,25 @@ describe('wsi-tile refusals', () => {
 
   it('refuses bad flags before reading the slide', () => {
     fails(`wsi-tile ${SVS} --tissue otsu-saturation:minAreaPx=-3`, 64, /^wsi-tile: --tissue: .*minAreaPx/);
-    fails(`wsi-tile ${SVS} --tissue fancy`, 64, /^wsi-tile: --tissue: .*expected one of rgb-distance, otsu-saturation, none/);
+    fails(
+      `wsi-tile ${SVS} --tissue fancy`,
+      64,
+      /^wsi-tile: --tissue: .*expected one of rgb-distance, otsu-saturation, none/,
+    );
     fails(`wsi-tile ${SVS} --min-tissue 2`, 64, /--min-tissue: expected a number in 0..1, got "2"/);
     fails(`wsi-tile ${SVS} --mpp 0.5 --magnification 20`, 64, /cannot be used with/);
     fails(`wsi-tile ${SVS} --mpp 0.1 > /dev/null`, 64, /--mpp 0.1: finer than the slide's level 0/);
-    fails(`wsi-tile ${SVS} --mpp 1000 -o big.parquet`, 64, /--mpp 1000: a 256 px patch covers 513026 px of level 0, more than the slide \(2220 x 2967 px/);
+    fails(
+      `wsi-tile ${SVS} --mpp 1000 -o big.parquet`,
+      64,
+      /--mpp 1000: a 256 px patch covers 513026 px of level 0, more than the slide \(2220 x 2967 px/,
+    );
     fails(`wsi-tile ${SVS} --mpp 1000 --tissue none --min-tissue 0 -o big.parquet`, 64, /more than the slide/);
-    fails(`wsi-tile ${SVS} --slide-id ../../escaped -o esc.parquet`, 65, /^wsi-tile: --slide-id: slide id "\.\.\/\.\.\/escaped" contains a path separator/);
+    fails(
+      `wsi-tile ${SVS} --slide-id ../../escaped -o esc.parquet`,
+      65,
+      /^wsi-tile: --slide-id: slide id "\.\.\/\.\.\/escaped" contains a path separator/,
+    );
     fails('wsi-tile - -o stdin.parquet', 64, /^wsi-tile: <slide>: a slide is read from a file, not from stdin/);
     expect(readdirSync(dir).filter((f) => /big|esc|stdin/.test(f))).toEqual([]);
     writeFileSync(join(dir, 'exists.parquet'), '');

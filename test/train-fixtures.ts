@@ -13,18 +13,34 @@ export const TOOLS = ['cat', 'embed', 'train', 'predict'];
  * patient; lesions are faint (strength 0.15), so a head has something to learn.
  */
 export function writeCohort(dir: string, patches = 40, strength = 0.15): Promise<CohortFiles> {
-  return writeSyntheticCohort(dir, { patients: 4, patchesPerSlide: patches, px: 48, positiveShare: 0.3, seed: 11, folds: 4, strength });
+  return writeSyntheticCohort(dir, {
+    patients: 4,
+    patchesPerSlide: patches,
+    px: 48,
+    positiveShare: 0.3,
+    seed: 11,
+    folds: 4,
+    strength,
+  });
 }
 
 /** Like helpers.sh, but without blocking the event loop. */
-export function shAsync(script: string, opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<ShellResult> {
+export function shAsync(
+  script: string,
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn('bash', ['-o', 'pipefail', '-c', `${shellPrelude(TOOLS)}\n${script}`], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+    const p = spawn('bash', ['-o', 'pipefail', '-c', `${shellPrelude(TOOLS)}\n${script}`], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout.on('data', (d: Buffer) => out.push(d));
     p.stderr.on('data', (d: Buffer) => err.push(d));
     p.on('error', reject);
-    p.on('close', (code) => resolve({ status: code ?? 128, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    p.on('close', (code) =>
+      resolve({ status: code ?? 128, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }),
+    );
   });
 }

@@ -7,14 +7,30 @@ import { join, relative } from 'node:path';
 
 const [out, seconds, fixtures] = process.argv.slice(2);
 const root = new URL('..', import.meta.url).pathname;
-const cat = (...args) => execFileSync('node', [join(root, 'dist/apps/cat/main.js'), '-q', ...args], { cwd: out, maxBuffer: 1 << 28 }).toString();
-const jsonl = (file) => cat('--jsonl', file).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const cat = (...args) =>
+  execFileSync('node', [join(root, 'dist/apps/cat/main.js'), '-q', ...args], {
+    cwd: out,
+    maxBuffer: 1 << 28,
+  }).toString();
+const jsonl = (file) =>
+  cat('--jsonl', file)
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const rel = (p) => relative(process.env.INIT_CWD ?? root, join(out, p)) || '.';
 const fmt = (x) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 const slides = readdirSync(join(out, 'cohort')).filter((f) => f.endsWith('.tif'));
-const patchFiles = readdirSync(join(out, 'patches')).filter((f) => f.endsWith('.parquet') && !f.startsWith('.')).map((f) => `patches/${f}`);
-const patches = Number(cat('--count', ...patchFiles).trim().split('\n').pop());
+const patchFiles = readdirSync(join(out, 'patches'))
+  .filter((f) => f.endsWith('.parquet') && !f.startsWith('.'))
+  .map((f) => `patches/${f}`);
+const patches = Number(
+  cat('--count', ...patchFiles)
+    .trim()
+    .split('\n')
+    .pop(),
+);
 const ensemble = JSON.parse(readFileSync(join(out, 'models/ensemble.json'), 'utf8'));
 const mean = (rows) => rows.find((r) => r.scope === 'mean');
 const model = mean(jsonl('eval.parquet'));
@@ -24,7 +40,9 @@ const lines = [];
 lines.push('', `slidepipe demo finished in ${seconds} s`);
 const real = readdirSync(join(out, 'real')).filter((f) => f.endsWith('.parquet'));
 // A step that did nothing says why rather than printing zero.
-const realText = real.length ? `+ ${real.length} real fixture slides` : `no real fixture slide tiled: none found in ${fixtures}`;
+const realText = real.length
+  ? `+ ${real.length} real fixture slides`
+  : `no real fixture slide tiled: none found in ${fixtures}`;
 lines.push(`  slides processed: ${slides.length} (${realText}), patches: ${patches}`);
 lines.push(`  backbone: ${ensemble.backbone?.name ?? '?'} (dim ${ensemble.dim ?? ensemble.backbone?.dim ?? '?'})`);
 lines.push('  fold  val AUC  val AP   threshold');
@@ -39,7 +57,9 @@ const lesionMean = (file) => {
   const rows = jsonl(file).filter((r) => r.scope === 'slide' && r.n_truth > 0);
   return rows.length ? rows.reduce((s, r) => s + r.fbeta, 0) / rows.length : NaN;
 };
-lines.push(`  ... over the held-out slides with lesions only: ${fmt(lesionMean('eval.parquet'))}   (random: ${fmt(lesionMean('random-eval.parquet'))})`);
+lines.push(
+  `  ... over the held-out slides with lesions only: ${fmt(lesionMean('eval.parquet'))}   (random: ${fmt(lesionMean('random-eval.parquet'))})`,
+);
 lines.push('  outputs:');
 const outputs = [
   ['per-slide patches (Parquet)', 'patches/'],

@@ -3,7 +3,17 @@
 // benchmarks and pipe tests: make-patches.mjs ROWS [PAYLOAD_BYTES] [SLIDES]
 import { writeSync } from 'node:fs';
 import {
-  Binary, Field, Float32, Int32, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8, vectorFromArray,
+  Binary,
+  Field,
+  Float32,
+  Int32,
+  makeData,
+  RecordBatch,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  Utf8,
+  vectorFromArray,
 } from 'apache-arrow';
 import { AsyncByteQueue } from 'apache-arrow/io/stream';
 
@@ -47,9 +57,29 @@ for (let si = 0; si < slides; si++) {
   const meta = new Map([
     ['slidepipe.record', 'patch'],
     ['slidepipe.record_version', '1'],
-    ['slidepipe.slide', JSON.stringify({ slide_id: slideId, patient_id: slideId.split('_')[0], width0: 200000, height0: 100000, mpp0: 0.25 })],
+    [
+      'slidepipe.slide',
+      JSON.stringify({
+        slide_id: slideId,
+        patient_id: slideId.split('_')[0],
+        width0: 200000,
+        height0: 100000,
+        mpp0: 0.25,
+      }),
+    ],
     ['slidepipe.facts', JSON.stringify({ tile_px: 256, stride_px: 256, mpp: 0.5 })],
-    ['slidepipe.provenance', JSON.stringify([{ tool: 'make-patches', version: '0', argv: process.argv.slice(2), params: {}, time: '1970-01-01T00:00:00.000Z' }])],
+    [
+      'slidepipe.provenance',
+      JSON.stringify([
+        {
+          tool: 'make-patches',
+          version: '0',
+          argv: process.argv.slice(2),
+          params: {},
+          time: '1970-01-01T00:00:00.000Z',
+        },
+      ]),
+    ],
   ]);
   const fields = [
     new Field('slide_id', new Utf8(), false),
@@ -73,7 +103,10 @@ for (let si = 0; si < slides; si++) {
       offsets[i + 1] = (i + 1) * payload;
     }
     const cols = [
-      vectorFromArray(Array.from({ length: n }, () => slideId), new Utf8()).data[0],
+      vectorFromArray(
+        Array.from({ length: n }, () => slideId),
+        new Utf8(),
+      ).data[0],
       makeData({ type: new Int32(), length: n, data: idx.map((i) => (i % 400) * 512) }),
       makeData({ type: new Int32(), length: n, data: idx.map((i) => Math.floor(i / 400) * 512) }),
       makeData({ type: new Int32(), length: n, data: new Int32Array(n).fill(512) }),

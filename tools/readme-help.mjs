@@ -14,7 +14,9 @@ export function helpOf(toolName) {
   const main = join(root, 'dist/apps', toolName.replace(/^wsi-/, ''), 'main.js');
   if (!existsSync(main)) throw new Error(`${toolName} is not built`);
   // A fixed width so the text does not depend on the terminal.
-  return execFileSync('node', [main, '--help'], { env: { ...process.env, COLUMNS: '100' } }).toString().trimEnd();
+  return execFileSync('node', [main, '--help'], { env: { ...process.env, COLUMNS: '100' } })
+    .toString()
+    .trimEnd();
 }
 
 let stale = [];
@@ -25,7 +27,9 @@ const updated = readme.replace(/<!-- help:(wsi-[a-z]+) -->\n[\s\S]*?<!-- \/help 
 });
 if (check) {
   if (stale.length) {
-    process.stderr.write(`README.md: help sections out of date: ${stale.join(', ')} (run node tools/readme-help.mjs)\n`);
+    process.stderr.write(
+      `README.md: help sections out of date: ${stale.join(', ')} (run node tools/readme-help.mjs)\n`,
+    );
     process.exit(1);
   }
 } else if (updated !== readme) {

@@ -13,14 +13,26 @@ const env = { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${proces
 
 describe.skipIf(!hasSnakemake)('snakemake runs pipeline/Snakefile', () => {
   let d: string;
-  const args = () => ['-s', join(ROOT, 'pipeline/Snakefile'), '--cores', '2', '--config', `data=${d}/data`, `out=${d}/out`, `truth=${d}/data/validation_truth.csv`, 'folds=3'];
-  const snakemake = (...extra: string[]) => spawnSync('snakemake', [...args(), ...extra], { cwd: d, env, encoding: 'utf8' });
+  const args = () => [
+    '-s',
+    join(ROOT, 'pipeline/Snakefile'),
+    '--cores',
+    '2',
+    '--config',
+    `data=${d}/data`,
+    `out=${d}/out`,
+    `truth=${d}/data/validation_truth.csv`,
+    'folds=3',
+  ];
+  const snakemake = (...extra: string[]) =>
+    spawnSync('snakemake', [...args(), ...extra], { cwd: d, env, encoding: 'utf8' });
 
   beforeAll(() => {
     d = tmp('slidepipe-snakemake-');
     sh(`wsi-synth -q -o ${d}/gen --patients 8 --seed 4`);
     mkdirSync(join(d, 'data/images'), { recursive: true });
-    for (const f of readdirSync(join(d, 'gen'))) renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
+    for (const f of readdirSync(join(d, 'gen')))
+      renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
   });
 
   it('writes what the demo writes, and a second run has nothing to do', () => {
@@ -28,15 +40,34 @@ describe.skipIf(!hasSnakemake)('snakemake runs pipeline/Snakefile', () => {
     expect(r.status, r.stderr).toBe(0);
     const slides = readdirSync(join(d, 'data/images')).map((f) => f.replace(/\.tif$/, ''));
     expect(readdirSync(join(d, 'out/patches')).sort()).toEqual(slides.map((s) => `${s}.parquet`).sort());
-    for (const f of ['splits.parquet', 'train-embeddings.parquet', 'models/ensemble.json', 'boxes.parquet', 'eval.parquet', 'submission.csv']) {
+    for (const f of [
+      'splits.parquet',
+      'train-embeddings.parquet',
+      'models/ensemble.json',
+      'boxes.parquet',
+      'eval.parquet',
+      'submission.csv',
+    ]) {
       expect(existsSync(join(d, 'out', f)), f).toBe(true);
     }
     // Every trustii_id of the validation list is answered once, as in the demo's submission.
-    const ids = (text: string, col: number) => text.trim().split('\n').slice(1).map((l) => l.split(',')[col]).sort();
+    const ids = (text: string, col: number) =>
+      text
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[col])
+        .sort();
     const validation = readFileSync(join(d, 'data/validation.csv'), 'utf8');
     const trustiiCol = validation.split('\n')[0].split(',').indexOf('trustii_id');
     expect(ids(readFileSync(join(d, 'out/submission.csv'), 'utf8'), 0)).toEqual(ids(validation, trustiiCol));
-    const mean = JSON.parse(sh(`wsi-cat --jsonl ${join(d, 'out/eval.parquet')}`).stdout.toString().trim().split('\n').at(-1)!);
+    const mean = JSON.parse(
+      sh(`wsi-cat --jsonl ${join(d, 'out/eval.parquet')}`)
+        .stdout.toString()
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
     expect(mean.scope).toBe('mean');
     expect(readdirSync(join(d, 'out/heatmaps')).length).toBeGreaterThan(0);
     const again = snakemake();
@@ -48,12 +79,14 @@ describe.skipIf(!hasSnakemake)('snakemake runs pipeline/Snakefile', () => {
     sh(`rm -rf ${d}/out ${d}/.snakemake`);
     const first = spawn('snakemake', args(), { cwd: d, env, detached: true, stdio: 'ignore' });
     const patches = join(d, 'out/patches');
-    const finished = () => (existsSync(patches) ? readdirSync(patches).filter((f) => f.endsWith('.parquet')).length : 0);
+    const finished = () =>
+      existsSync(patches) ? readdirSync(patches).filter((f) => f.endsWith('.parquet')).length : 0;
     for (let i = 0; i < 600 && finished() < 3; i++) await new Promise((r) => setTimeout(r, 50));
     process.kill(-first.pid!, 'SIGKILL');
     await new Promise((r) => first.on('exit', r));
     expect(finished()).toBeGreaterThanOrEqual(3);
-    for (const f of readdirSync(patches).filter((f) => f.endsWith('.parquet'))) expect(sh(`wsi-cat --count ${join(patches, f)}`).status, f).toBe(0);
+    for (const f of readdirSync(patches).filter((f) => f.endsWith('.parquet')))
+      expect(sh(`wsi-cat --count ${join(patches, f)}`).status, f).toBe(0);
     // Snakemake keeps its lock after SIGKILL: --unlock, then the same command.
     expect(snakemake('--unlock').status).toBe(0);
     const r = snakemake('--rerun-incomplete');

@@ -3,7 +3,21 @@
 // refinement, against wsi-cat reading and writing the same records; peak RSS of each run.
 import { existsSync, writeSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { FixedSizeList, Field, Float32, Int8, Int32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import {
+  FixedSizeList,
+  Field,
+  Float32,
+  Int8,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 import { measure, report, scratch, tool } from './lib.mjs';
 
 const dir = scratch('boxes', 1e8);
@@ -15,10 +29,18 @@ const TILE = 512;
 
 function writeScores(path) {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const lesions = [0, 1, 2, 3].map((i) => ({ x: 20000 + i * 12000, y: 40000 + i * 30000, s: 940 }));
   const cover = (x0, y0) =>
-    lesions.reduce((c, l) => c + (Math.max(0, Math.min(x0 + TILE, l.x + l.s) - Math.max(x0, l.x)) * Math.max(0, Math.min(y0 + TILE, l.y + l.s) - Math.max(y0, l.y))) / TILE / TILE, 0);
+    lesions.reduce(
+      (c, l) =>
+        c +
+        (Math.max(0, Math.min(x0 + TILE, l.x + l.s) - Math.max(x0, l.x)) *
+          Math.max(0, Math.min(y0 + TILE, l.y + l.s) - Math.max(y0, l.y))) /
+          TILE /
+          TILE,
+      0,
+    );
   const cols = { x0: [], y0: [], col: [], row: [], score: [] };
   for (let row = 0; row * STRIDE + TILE <= H; row++) {
     for (let col = 0; col * STRIDE + TILE <= W; col++) {
@@ -26,7 +48,8 @@ function writeScores(path) {
       const v = (row * STRIDE + TILE / 2 - H / 2) / (0.45 * H);
       if (u * u + v * v > 1) continue;
       const c = cover(col * STRIDE, row * STRIDE);
-      const s = 1 / (1 + Math.exp(-12 * (c - 0.5))) + 0.1 * (rand() + rand() + rand() - 1.5) + (rand() < 0.01 ? 0.7 : 0);
+      const s =
+        1 / (1 + Math.exp(-12 * (c - 0.5))) + 0.1 * (rand() + rand() + rand() - 1.5) + (rand() < 0.01 ? 0.7 : 0);
       cols.x0.push(col * STRIDE);
       cols.y0.push(row * STRIDE);
       cols.col.push(col);
@@ -37,12 +60,21 @@ function writeScores(path) {
   const meta = new Map([
     ['slidepipe.record', 'patch-score'],
     ['slidepipe.record_version', '1'],
-    ['slidepipe.slide', JSON.stringify({ slide_id: 'bench_a', patient_id: 'bench', width0: W, height0: H, mpp0: 0.25 })],
+    [
+      'slidepipe.slide',
+      JSON.stringify({ slide_id: 'bench_a', patient_id: 'bench', width0: W, height0: H, mpp0: 0.25 }),
+    ],
     ['slidepipe.facts', JSON.stringify({ tile_px: 256, stride_px: 128, mpp: 0.5, folds: 1 })],
     ['slidepipe.provenance', '[]'],
   ]);
   const int = (n) => new Field(n, new Int32(), false);
-  const fields = [new Field('slide_id', new Utf8(), false), ...['x0', 'y0', 'w0', 'h0', 'col', 'row'].map(int), new Field('label', new Int8(), true), new Field('score', new Float32(), false), new Field('fold_scores', new FixedSizeList(1, new Field('item', new Float32(), false)), false)];
+  const fields = [
+    new Field('slide_id', new Utf8(), false),
+    ...['x0', 'y0', 'w0', 'h0', 'col', 'row'].map(int),
+    new Field('label', new Int8(), true),
+    new Field('score', new Float32(), false),
+    new Field('fold_scores', new FixedSizeList(1, new Field('item', new Float32(), false)), false),
+  ];
   const schema = new Schema(fields, meta);
   const batches = [];
   const n = cols.x0.length;
@@ -61,7 +93,11 @@ function writeScores(path) {
       vectorFromArray(Array(b - a).fill(null), new Int8()).data[0],
       makeData({ type: new Float32(), length: b - a, data: score }),
       // A buffer of its own: apache-arrow's writer mis-frames two columns sharing one.
-      makeData({ type: fields[9].type, length: b - a, child: makeData({ type: new Float32(), length: b - a, data: score.slice() }) }),
+      makeData({
+        type: fields[9].type,
+        length: b - a,
+        child: makeData({ type: new Float32(), length: b - a, data: score.slice() }),
+      }),
     ];
     batches.push(new RecordBatch(schema, makeData({ type: new Struct(fields), length: b - a, children })));
   }
@@ -73,7 +109,12 @@ function writeScores(path) {
 
 if (!existsSync(input)) writeScores(input);
 const base = measure(`T ${tool('cat')} -q ${input} | T ${tool('cat')} -q > /dev/null`, dir);
-const runs = Object.fromEntries(['components', 'merge', 'dbscan'].map((m) => [m, measure(`T ${tool('boxes')} -q ${input} -m ${m} -n 4 > /dev/null`, dir)]));
+const runs = Object.fromEntries(
+  ['components', 'merge', 'dbscan'].map((m) => [
+    m,
+    measure(`T ${tool('boxes')} -q ${input} -m ${m} -n 4 > /dev/null`, dir),
+  ]),
+);
 report({
   bench: 'boxes',
   slide: `${W} x ${H} level-0 px, ${TILE} px patches every ${STRIDE} px`,

@@ -60,7 +60,11 @@ else:
 // Memory must not grow with the input: the same pipe on a tenth of the rows.
 const small = join(dir, `patches-small.arrows`);
 measure(`head -c ${Math.floor(statSync(input).size / 4)} ${input} > /dev/null`, dir);
-if (!existsSync(small)) measure(`node ${join(ROOT, 'tools/make-patches.mjs')} ${Math.max(1, Math.floor(rows / 10))} ${payload} 1 > ${small}`, dir);
+if (!existsSync(small))
+  measure(
+    `node ${join(ROOT, 'tools/make-patches.mjs')} ${Math.max(1, Math.floor(rows / 10))} ${payload} 1 > ${small}`,
+    dir,
+  );
 const pipeSmall = measure(`T ${cat} -q ${small} | T ${cat} -q -o small.parquet --force`, dir);
 
 report({

@@ -13,12 +13,30 @@ import { measure, report, ROOT, scratch, tool } from './lib.mjs';
 const GOAL_S = 60;
 const dir = scratch('digilut', 2e9);
 const models = join(ROOT, 'demo-out/models');
-if (!existsSync(join(models, 'ensemble.json'))) execFileSync('bash', [join(ROOT, 'tools/demo.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (!existsSync(join(models, 'ensemble.json')))
+  execFileSync('bash', [join(ROOT, 'tools/demo.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (!existsSync(join(dir, 'cohort/manifest.json'))) {
-  measure(`${tool('synth')} -q -o cohort --force --size digilut --patients 1 --validation-fraction 0 --negative-fraction 0 --seed 3`, dir);
+  measure(
+    `${tool('synth')} -q -o cohort --force --size digilut --patients 1 --validation-fraction 0 --negative-fraction 0 --seed 3`,
+    dir,
+  );
 }
-const slide = join(dir, 'cohort', readdirSync(join(dir, 'cohort')).find((f) => f.endsWith('_a.tif')));
-const [tile, label, embed, predict, boxes, cat, info, sample, train] = ['tile', 'label', 'embed', 'predict', 'boxes', 'cat', 'info', 'sample', 'train'].map(tool);
+const slide = join(
+  dir,
+  'cohort',
+  readdirSync(join(dir, 'cohort')).find((f) => f.endsWith('_a.tif')),
+);
+const [tile, label, embed, predict, boxes, cat, info, sample, train] = [
+  'tile',
+  'label',
+  'embed',
+  'predict',
+  'boxes',
+  'cat',
+  'info',
+  'sample',
+  'train',
+].map(tool);
 const level0 = JSON.parse(execFileSync('bash', ['-c', `${info} ${slide}`]).toString()).levels[0];
 const truth = join(dir, 'cohort/train.csv');
 
@@ -35,14 +53,21 @@ if (!existsSync(join(resnetModels, 'ensemble.json'))) {
 }
 
 const stages = ['tile', 'label', 'embed', 'predict', 'boxes'];
-for (const [backbone, embedArgs, heads] of [['built-in', '', models], ['resnet18', `--model ${resnet}`, resnetModels]]) {
+for (const [backbone, embedArgs, heads] of [
+  ['built-in', '', models],
+  ['resnet18', `--model ${resnet}`, resnetModels],
+]) {
   for (const stride of [256, 128]) {
     const scores = `scores-${backbone}-${stride}.arrows`;
     const run = measure(
       `T ${tile} ${slide} -q --stride-px ${stride} | T ${label} -q --boxes ${truth} | T ${embed} -q ${embedArgs} | T ${predict} --models ${heads} -q | tee ${scores} | T ${boxes} -n 2 -q --force -o boxes-${backbone}-${stride}.parquet`,
       dir,
     );
-    const patches = Number(execFileSync('bash', ['-c', `${cat} --count ${scores}`], { cwd: dir }).toString().trim());
+    const patches = Number(
+      execFileSync('bash', ['-c', `${cat} --count ${scores}`], { cwd: dir })
+        .toString()
+        .trim(),
+    );
     report({
       bench: 'digilut',
       slide: `wsi-synth --size digilut: ${level0.width} x ${level0.height} px at ${level0.mpp} um/px`,
@@ -55,7 +80,9 @@ for (const [backbone, embedArgs, heads] of [['built-in', '', models], ['resnet18
       ratioToGoal: +(GOAL_S / run.wall).toFixed(2),
       patchesPerWallS: Math.round(patches / run.wall),
       peakRssMB: Math.round(Math.max(...run.procs.map((p) => p.rssMB))),
-      perStage: Object.fromEntries(stages.map((s, i) => [s, { cpuS: +run.procs[i].cpu.toFixed(2), peakRssMB: Math.round(run.procs[i].rssMB) }])),
+      perStage: Object.fromEntries(
+        stages.map((s, i) => [s, { cpuS: +run.procs[i].cpu.toFixed(2), peakRssMB: Math.round(run.procs[i].rssMB) }]),
+      ),
     });
   }
 }

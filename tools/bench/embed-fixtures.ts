@@ -47,7 +47,12 @@ async function embeddings(dir: string, rows: number, dim: number, folds: number)
       await sink.write(
         makeBatch(schema, {
           slide_id: Array(n).fill(slide),
-          x0: idx, y0: idx, w0: idx, h0: idx, col: idx, row: idx,
+          x0: idx,
+          y0: idx,
+          w0: idx,
+          h0: idx,
+          col: idx,
+          row: idx,
           label: Array.from(y.subarray(start, end)),
           embedding: Array.from({ length: n }, (_, i) => x.subarray((start + i) * dim, (start + i + 1) * dim)),
         }),
@@ -73,7 +78,14 @@ async function embeddings(dir: string, rows: number, dim: number, folds: number)
 
 if (cmd === 'cohort') {
   const [dir, patients, patches, px] = args;
-  await writeSyntheticCohort(dir, { patients: +patients, patchesPerSlide: +patches, px: +px, positiveShare: 0.3, seed: 1, folds: Math.max(2, Math.min(+patients, 5)) });
+  await writeSyntheticCohort(dir, {
+    patients: +patients,
+    patchesPerSlide: +patches,
+    px: +px,
+    positiveShare: 0.3,
+    seed: 1,
+    folds: Math.max(2, Math.min(+patients, 5)),
+  });
 } else if (cmd === 'resnet18') {
   const r = await writeResNet18Model(args[0], { inputPx: +(args[1] ?? 224), seed: 0 });
   process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -11,7 +11,11 @@ export const PYTHON = '/usr/bin/python3';
 /** Builds the tools (Nx replays its cache when nothing changed). */
 export function ensureTools(...names) {
   const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
-  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...names.map((n) => `wsi-${n}`), '--output-style=static'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env });
+  execFileSync(
+    'npx',
+    ['nx', 'run-many', '-t', 'build', '-p', ...names.map((n) => `wsi-${n}`), '--output-style=static'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env },
+  );
 }
 
 /** Runs embed-fixtures.ts (bundled into dist/bench when the source is newer) with `args`. */
@@ -33,14 +37,18 @@ export async function fixtures(...args) {
       logLevel: 'warning',
     });
   }
-  return execFileSync('node', [out, ...args.map(String)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  return execFileSync('node', [out, ...args.map(String)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString();
 }
 
 // libtorch1.13 recommends an optimised BLAS; without one it runs on the reference BLAS, about
 // 40x slower for the head's matrix products: an unfair baseline.
 const BASELINE_DEBS = ['python3-torch', 'python3-pil', 'libopenblas0'];
 
-const installed = (p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed');
+const installed = (p) =>
+  spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed');
 
 /** The python3 with torch importable (and OpenBLAS installed), or a reason why there is none. */
 export function torchPython() {
@@ -48,11 +56,19 @@ export function torchPython() {
   const missing = BASELINE_DEBS.filter((p) => !installed(p));
   if (!missing.length && ok()) return { python: PYTHON };
   if (process.getuid?.() !== 0) {
-    return ok() ? { python: PYTHON, note: `missing ${missing.join(' ')}` } : { reason: `${missing.join(' ')} not installed (apt-get install ${BASELINE_DEBS.join(' ')} as root)` };
+    return ok()
+      ? { python: PYTHON, note: `missing ${missing.join(' ')}` }
+      : { reason: `${missing.join(' ')} not installed (apt-get install ${BASELINE_DEBS.join(' ')} as root)` };
   }
   process.stderr.write(`bench: apt-get install ${missing.join(' ')} (the baseline)\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0 || !ok()) return { reason: `python3-torch could not be installed: ${r.stderr?.toString().trim().split('\n').pop() ?? 'apt-get failed'}` };
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (r.status !== 0 || !ok())
+    return {
+      reason: `python3-torch could not be installed: ${r.stderr?.toString().trim().split('\n').pop() ?? 'apt-get failed'}`,
+    };
   return { python: PYTHON };
 }

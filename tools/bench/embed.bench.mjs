@@ -41,9 +41,18 @@ if (py.python) {
   const jpegs = join(dir, `jpegs-${resnetImages}.bin`);
   if (!existsSync(jpegs)) await fixtures('jpegs', big, jpegs);
   const out = join(dir, 'torch.json');
-  const t = measure(`T ${py.python} ${join(import.meta.dirname, 'embed-torch.py')} ${jpegs} ${THREADS} 32 > ${out}`, dir);
+  const t = measure(
+    `T ${py.python} ${join(import.meta.dirname, 'embed-torch.py')} ${jpegs} ${THREADS} 32 > ${out}`,
+    dir,
+  );
   const r = JSON.parse(readFileSync(out, 'utf8'));
-  torch = { version: r.torch, endToEnd: resnetImages / t.wall, steady: r.images / r.loop_s, startupS: r.startup_s, peakRssMB: Math.round(t.peakRssMB) };
+  torch = {
+    version: r.torch,
+    endToEnd: resnetImages / t.wall,
+    steady: r.images / r.loop_s,
+    startupS: r.startup_s,
+    peakRssMB: Math.round(t.peakRssMB),
+  };
 } else torch = { reason: py.reason };
 
 const builtin = await patches(builtinPatches);
@@ -59,7 +68,15 @@ report({
     imagesPerSSteady: +oursSteady.toFixed(1),
     peakRssMB: Math.round(full.peakRssMB),
   },
-  torch: torch.reason ? { reason: torch.reason } : { version: torch.version, imagesPerS: +torch.endToEnd.toFixed(1), imagesPerSSteady: +torch.steady.toFixed(1), startupS: +torch.startupS.toFixed(2), peakRssMB: torch.peakRssMB },
+  torch: torch.reason
+    ? { reason: torch.reason }
+    : {
+        version: torch.version,
+        imagesPerS: +torch.endToEnd.toFixed(1),
+        imagesPerSSteady: +torch.steady.toFixed(1),
+        startupS: +torch.startupS.toFixed(2),
+        peakRssMB: torch.peakRssMB,
+      },
   ratioVsTorch: torch.reason ? null : +(oursEndToEnd / torch.endToEnd).toFixed(3),
   ratioVsTorchSteady: torch.reason ? null : +(oursSteady / torch.steady).toFixed(3),
   builtin: {

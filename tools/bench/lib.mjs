@@ -45,7 +45,12 @@ export function measure(script, cwd) {
     return { cpu: u + s, rssMB: m / 1024 };
   });
   spawnSync('rm', ['-f', ...files]);
-  return { wall, cpu: procs.reduce((a, p) => a + p.cpu, 0), peakRssMB: Math.max(0, ...procs.map((p) => p.rssMB)), procs };
+  return {
+    wall,
+    cpu: procs.reduce((a, p) => a + p.cpu, 0),
+    peakRssMB: Math.max(0, ...procs.map((p) => p.rssMB)),
+    procs,
+  };
 }
 
 export function load() {
@@ -57,10 +62,14 @@ export function report(row) {
   rows.push(row);
   const out = join(ROOT, 'bench-out');
   mkdirSync(out, { recursive: true });
-  appendFileSync(join(out, 'results.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), load1: load(), ...row })}\n`);
+  appendFileSync(
+    join(out, 'results.jsonl'),
+    `${JSON.stringify({ time: new Date().toISOString(), load1: load(), ...row })}\n`,
+  );
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }
 
 export function ensureBuilt() {
-  if (!existsSync(join(ROOT, 'dist/apps/cat/main.js'))) execFileSync('npx', ['nx', 'run-many', '-t', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'dist/apps/cat/main.js')))
+    execFileSync('npx', ['nx', 'run-many', '-t', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -13,7 +13,9 @@ const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.mjs'))
   .filter((f) => !wanted.length || wanted.some((w) => f.startsWith(w)))
   .sort();
-process.stderr.write(`bench: ${benches.join(', ')} (load average ${load()}; results also in bench-out/results.jsonl)\n`);
+process.stderr.write(
+  `bench: ${benches.join(', ')} (load average ${load()}; results also in bench-out/results.jsonl)\n`,
+);
 let failed = 0;
 for (const b of benches) {
   try {

@@ -54,7 +54,13 @@ export function buildSlide(spec) {
     rmSync(src);
   }
   const tmp = join(OUT, `${spec.name}.tmp.tif`);
-  vips('replicate', crop, `${tmp}[tile,tile-width=240,tile-height=240,pyramid,compression=jpeg,Q=80]`, String(spec.across), String(spec.down));
+  vips(
+    'replicate',
+    crop,
+    `${tmp}[tile,tile-width=240,tile-height=240,pyramid,compression=jpeg,Q=80]`,
+    String(spec.across),
+    String(spec.down),
+  );
   renameSync(tmp, path);
   return path;
 }
@@ -86,7 +92,15 @@ function measure(label, cmd, args, { keepStdout = false } = {}) {
   if (r.status !== 0) throw new Error(`${label}: exit ${r.status}: ${r.stderr}`);
   const [wall, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number);
   rmSync(timeFile);
-  return { label, wall_s: wall, cpu_s: user + sys, peak_rss_mb: Math.round(rssKb / 1024), load_before: before, stdout: keepStdout ? r.stdout.toString() : '', stderr: r.stderr.toString() };
+  return {
+    label,
+    wall_s: wall,
+    cpu_s: user + sys,
+    peak_rss_mb: Math.round(rssKb / 1024),
+    load_before: before,
+    stdout: keepStdout ? r.stdout.toString() : '',
+    stderr: r.stderr.toString(),
+  };
 }
 
 function row(m, patches) {
@@ -116,16 +130,51 @@ export function benchTile() {
   rmSync(`${dz}_files`, { recursive: true, force: true });
   const load = { before: loadavg().map((x) => +x.toFixed(2)), cpus: availableParallelism() };
 
-  const tile = measure('wsi-tile --tissue none', 'node', [TILE, large, '--tissue', 'none', '--quality', String(QUALITY)]);
-  const vipsRun = measure('vips dzsave', 'vips', ['dzsave', large, dz, '--tile-size', '256', '--overlap', '0', '--depth', 'one', '--suffix', `.jpg[Q=${QUALITY}]`]);
+  const tile = measure('wsi-tile --tissue none', 'node', [
+    TILE,
+    large,
+    '--tissue',
+    'none',
+    '--quality',
+    String(QUALITY),
+  ]);
+  const vipsRun = measure('vips dzsave', 'vips', [
+    'dzsave',
+    large,
+    dz,
+    '--tile-size',
+    '256',
+    '--overlap',
+    '0',
+    '--depth',
+    'one',
+    '--suffix',
+    `.jpg[Q=${QUALITY}]`,
+  ]);
   const vipsPatches = readdirSync(join(`${dz}_files`, '0')).length;
   rmSync(`${dz}_files`, { recursive: true, force: true });
   rmSync(`${dz}.dzi`, { force: true });
   const py = measure('python openslide+PIL', PYTHON, [pyScript, large, '256', String(QUALITY)], { keepStdout: true });
   const pyPatches = Number(py.stdout.trim());
-  const viaOpenslide = measure('wsi-tile --tissue none --reader openslide', 'node', [TILE, large, '--tissue', 'none', '--reader', 'openslide', '--quality', String(QUALITY)]);
+  const viaOpenslide = measure('wsi-tile --tissue none --reader openslide', 'node', [
+    TILE,
+    large,
+    '--tissue',
+    'none',
+    '--reader',
+    'openslide',
+    '--quality',
+    String(QUALITY),
+  ]);
   const tissue = measure('wsi-tile (rgb-distance)', 'node', [TILE, large, '--quality', String(QUALITY)]);
-  const small = measure('wsi-tile --tissue none, quarter slide', 'node', [TILE, quarter, '--tissue', 'none', '--quality', String(QUALITY)]);
+  const small = measure('wsi-tile --tissue none, quarter slide', 'node', [
+    TILE,
+    quarter,
+    '--tissue',
+    'none',
+    '--quality',
+    String(QUALITY),
+  ]);
   load.after = loadavg().map((x) => +x.toFixed(2));
 
   const rows = {
@@ -140,16 +189,24 @@ export function benchTile() {
     tile_vs_vips_per_cpu_s: +(rows.tile.patches_per_cpu_s / rows.vips_dzsave.patches_per_cpu_s).toFixed(2),
     tile_vs_python_per_cpu_s: +(rows.tile.patches_per_cpu_s / rows.python.patches_per_cpu_s).toFixed(2),
     tile_vs_python_wall: +(rows.tile.patches_per_wall_s / rows.python.patches_per_wall_s).toFixed(2),
-    tile_openslide_reader_vs_vips_per_cpu_s: +(rows.tile_openslide_reader.patches_per_cpu_s / rows.vips_dzsave.patches_per_cpu_s).toFixed(2),
-    tile_openslide_reader_vs_python_per_cpu_s: +(rows.tile_openslide_reader.patches_per_cpu_s / rows.python.patches_per_cpu_s).toFixed(2),
-    tile_openslide_reader_vs_python_wall: +(rows.tile_openslide_reader.patches_per_wall_s / rows.python.patches_per_wall_s).toFixed(2),
+    tile_openslide_reader_vs_vips_per_cpu_s: +(
+      rows.tile_openslide_reader.patches_per_cpu_s / rows.vips_dzsave.patches_per_cpu_s
+    ).toFixed(2),
+    tile_openslide_reader_vs_python_per_cpu_s: +(
+      rows.tile_openslide_reader.patches_per_cpu_s / rows.python.patches_per_cpu_s
+    ).toFixed(2),
+    tile_openslide_reader_vs_python_wall: +(
+      rows.tile_openslide_reader.patches_per_wall_s / rows.python.patches_per_wall_s
+    ).toFixed(2),
     tile_rss_large_vs_quarter: +(rows.tile.peak_rss_mb / rows.tile_quarter_slide.peak_rss_mb).toFixed(2),
   };
   const targets = {
     'tile >= 1.2x vips per CPU-s': ratios.tile_vs_vips_per_cpu_s >= 1.2,
     'tile >= 1.0x python per CPU-s': ratios.tile_vs_python_per_cpu_s >= 1.0,
     'tile >= 1.6x python in wall time': ratios.tile_vs_python_wall >= 1.6,
-    'tile peak RSS < 500 MB': [rows.tile, rows.tile_openslide_reader, rows.tile_tissue].every((r) => r.peak_rss_mb < 500),
+    'tile peak RSS < 500 MB': [rows.tile, rows.tile_openslide_reader, rows.tile_tissue].every(
+      (r) => r.peak_rss_mb < 500,
+    ),
   };
   return {
     bench: 'tile',

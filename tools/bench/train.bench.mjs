@@ -27,7 +27,9 @@ const run = measure(
   `T ${tool('train')} ${join(data, 'emb.arrows')} --splits ${join(data, 'splits.arrows')} -o ${join(dir, 'models')} --force --folds 0 --epochs ${EPOCHS} --patience 99 --hidden 256 --dropout 0.2 --batch-size 512 --balance none --threads ${THREADS} --no-mlflow --no-tensorboard 2> ${log}`,
   dir,
 );
-const epochs = [...readFileSync(log, 'utf8').matchAll(/fold 0 epoch \d+\/\d+: .*\((\d+\.\d+) s\)/g)].map((m) => Number(m[1]));
+const epochs = [...readFileSync(log, 'utf8').matchAll(/fold 0 epoch \d+\/\d+: .*\((\d+\.\d+) s\)/g)].map((m) =>
+  Number(m[1]),
+);
 const trained = Number(/fold 0: training on (\d+) patches/.exec(readFileSync(log, 'utf8'))?.[1]);
 if (epochs.length !== EPOCHS) throw new Error(`expected ${EPOCHS} epoch lines in ${log}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -38,7 +40,10 @@ const py = torchPython();
 if (py.python) {
   const out = join(dir, 'torch.json');
   const first = rows / folds;
-  const t = measure(`T ${py.python} ${join(import.meta.dirname, 'train-torch.py')} ${join(data, 'x.bin')} ${join(data, 'y.bin')} ${dim} ${first} ${THREADS} ${EPOCHS} > ${out}`, dir);
+  const t = measure(
+    `T ${py.python} ${join(import.meta.dirname, 'train-torch.py')} ${join(data, 'x.bin')} ${join(data, 'y.bin')} ${dim} ${first} ${THREADS} ${EPOCHS} > ${out}`,
+    dir,
+  );
   const r = JSON.parse(readFileSync(out, 'utf8'));
   torch = { version: r.torch, rows: r.rows, epochS: +median(r.epoch_s).toFixed(2), peakRssMB: Math.round(t.peakRssMB) };
 } else torch = { reason: py.reason };

@@ -70,7 +70,13 @@ export interface SlideResult {
 export type Fill = 'lower' | 'neutral';
 export const FILL_FACTORS = [0.5, 0.25];
 
-function regionBoxes(grid: ScoreGrid, method: ChosenMethod, params: Params, refine: RefineOptions | null, floor: number): RankedBox[] {
+function regionBoxes(
+  grid: ScoreGrid,
+  method: ChosenMethod,
+  params: Params,
+  refine: RefineOptions | null,
+  floor: number,
+): RankedBox[] {
   const regions = grid.n ? method.def.propose(grid, params) : [];
   const owner = new Int32Array(grid.n).fill(-1);
   regions.forEach((r, id) => r.members.forEach((m) => (owner[m] = id)));
@@ -93,7 +99,13 @@ function regionBoxes(grid: ScoreGrid, method: ChosenMethod, params: Params, refi
 const byRank = (a: RankedBox, b: RankedBox) => b.score - a.score || a.box.y1 - b.box.y1 || a.box.x1 - b.box.x1;
 
 /** Regions of a slide turned into boxes inside the slide, best first; exactly `n` when n is given. */
-export function boxesForGrid(grid: ScoreGrid, method: ChosenMethod, refine: RefineOptions | null, n: number | null, fill: Fill = 'lower'): RankedBox[] {
+export function boxesForGrid(
+  grid: ScoreGrid,
+  method: ChosenMethod,
+  refine: RefineOptions | null,
+  n: number | null,
+  fill: Fill = 'lower',
+): RankedBox[] {
   const floor = refine ? grid.medianScore() : 0;
   // Best first; ties broken by position so the output does not depend on grouping order.
   const boxes = regionBoxes(grid, method, method.params, refine, floor).sort(byRank);
@@ -101,7 +113,9 @@ export function boxesForGrid(grid: ScoreGrid, method: ChosenMethod, refine: Refi
   const out = boxes.slice(0, n);
   for (const factor of fill === 'lower' ? FILL_FACTORS : []) {
     if (out.length >= n) break;
-    const lowered = Object.fromEntries(Object.entries(method.params).map(([k, v]) => [k, k.endsWith('threshold') ? (v as number) * factor : v]));
+    const lowered = Object.fromEntries(
+      Object.entries(method.params).map(([k, v]) => [k, k.endsWith('threshold') ? (v as number) * factor : v]),
+    );
     for (const b of regionBoxes(grid, method, lowered, refine, floor).sort(byRank)) {
       if (out.length >= n) break;
       // A weaker look finds the same lesions again, larger: only new places count.
@@ -118,16 +132,26 @@ const patientOf = (slideId: string) => patientIdOf(slideId, LAST_UNDERSCORE_PATI
  * Boxes for every slide of every stream, in input order, then (with a counts list) padded boxes
  * for listed slides that had no scores. A slide must come whole in one stream.
  */
-export async function* boxSlides(streams: AsyncIterable<RecordStream>, opts: BoxesOptions): AsyncGenerator<SlideResult> {
+export async function* boxSlides(
+  streams: AsyncIterable<RecordStream>,
+  opts: BoxesOptions,
+): AsyncGenerator<SlideResult> {
   const done = new Set<string>();
   const listed = opts.count.kind === 'list' ? opts.count.slides : null;
   const unlisted: string[] = [];
   for await (const s of streams) {
-    const bySlide = await groupBySlide(s, ['x0', 'y0', 'w0', 'h0', 'col', 'row', 'score'], () => new PatchColumns(), (p, c, i) =>
-      p.push(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i]),
+    const bySlide = await groupBySlide(
+      s,
+      ['x0', 'y0', 'w0', 'h0', 'col', 'row', 'score'],
+      () => new PatchColumns(),
+      (p, c, i) => p.push(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i]),
     );
     for (const [slideId, patches] of bySlide) {
-      if (done.has(slideId)) throw inputError(s.source, `slide ${slideId} comes in more than one stream; give each slide's scores in one piece`);
+      if (done.has(slideId))
+        throw inputError(
+          s.source,
+          `slide ${slideId} comes in more than one stream; give each slide's scores in one piece`,
+        );
       done.add(slideId);
       const entry = listed?.get(slideId);
       if (listed && !entry) unlisted.push(slideId);
@@ -137,7 +161,10 @@ export async function* boxSlides(streams: AsyncIterable<RecordStream>, opts: Box
       const n = opts.count.kind === 'fixed' ? opts.count.n : listed ? (entry?.trustiiIds.length ?? 0) : null;
       const ranked = boxesForGrid(grid, opts.method, opts.refine, n, opts.fill);
       const { slides: _slides, ...upstreamFacts } = s.meta.facts;
-      const meta = withProvenance({ ...s.meta, record: 'box', version: RECORDS.box.version, slide, facts: upstreamFacts }, opts.provenance);
+      const meta = withProvenance(
+        { ...s.meta, record: 'box', version: RECORDS.box.version, slide, facts: upstreamFacts },
+        opts.provenance,
+      );
       yield {
         meta,
         slide,
@@ -147,27 +174,58 @@ export async function* boxSlides(streams: AsyncIterable<RecordStream>, opts: Box
       };
     }
   }
-  if (unlisted.length) opts.warn?.(`${unlisted.length} slide(s) not in the counts list get no boxes: ${unlisted.slice(0, 5).join(', ')}${unlisted.length > 5 ? ', ...' : ''}`);
+  if (unlisted.length)
+    opts.warn?.(
+      `${unlisted.length} slide(s) not in the counts list get no boxes: ${unlisted.slice(0, 5).join(', ')}${unlisted.length > 5 ? ', ...' : ''}`,
+    );
   if (!listed) return;
   const missing = [...listed.values()].filter((l) => !done.has(l.slideId));
-  if (missing.length) opts.warn?.(`${missing.length} listed slide(s) had no scores and get neutral boxes only: ${missing.slice(0, 5).map((m) => m.slideId).join(', ')}`);
+  if (missing.length)
+    opts.warn?.(
+      `${missing.length} listed slide(s) had no scores and get neutral boxes only: ${missing
+        .slice(0, 5)
+        .map((m) => m.slideId)
+        .join(', ')}`,
+    );
   for (const l of missing) {
-    if (l.width0 === null || l.height0 === null) throw inputError(`slide ${l.slideId}`, 'no scores and no max_x/max_y in the counts list: its size is unknown');
-    const slide: SlideFacts = { slide_id: l.slideId, patient_id: patientOf(l.slideId), width0: l.width0, height0: l.height0, mpp0: null };
+    if (l.width0 === null || l.height0 === null)
+      throw inputError(`slide ${l.slideId}`, 'no scores and no max_x/max_y in the counts list: its size is unknown');
+    const slide: SlideFacts = {
+      slide_id: l.slideId,
+      patient_id: patientOf(l.slideId),
+      width0: l.width0,
+      height0: l.height0,
+      mpp0: null,
+    };
     const ranked: RankedBox[] = l.trustiiIds.map(() => ({ box: { ...NEUTRAL_BOX }, score: 0, padded: true }));
-    const meta: StreamMeta = withProvenance({ record: 'box', version: RECORDS.box.version, slide, facts: {}, provenance: [] }, opts.provenance);
+    const meta: StreamMeta = withProvenance(
+      { record: 'box', version: RECORDS.box.version, slide, facts: {}, provenance: [] },
+      opts.provenance,
+    );
     yield { meta, slide, boxes: toRecords(l.slideId, ranked, l), grid: null, filename: l.filename };
   }
 }
 
 /** Slide facts from the stream, else from the counts list, else the extent of the patches (with a warning). */
-function resolveSlide(slideId: string, facts: SlideFacts | null, listed: ListedSlide | null, p: PatchColumns, warn?: (m: string) => void): SlideFacts {
+function resolveSlide(
+  slideId: string,
+  facts: SlideFacts | null,
+  listed: ListedSlide | null,
+  p: PatchColumns,
+  warn?: (m: string) => void,
+): SlideFacts {
   if (facts && facts.width0 > 0 && facts.height0 > 0) return facts;
   if (listed && listed.width0 && listed.height0) {
-    return { ...(facts ?? { slide_id: slideId, patient_id: patientOf(slideId), mpp0: null }), width0: listed.width0, height0: listed.height0 };
+    return {
+      ...(facts ?? { slide_id: slideId, patient_id: patientOf(slideId), mpp0: null }),
+      width0: listed.width0,
+      height0: listed.height0,
+    };
   }
   const { width0: w, height0: h } = patchExtent(p);
-  warn?.(`slide ${slideId}: no level-0 size in the stream metadata; boxes are kept inside the patches' extent (${w} x ${h} px)`);
+  warn?.(
+    `slide ${slideId}: no level-0 size in the stream metadata; boxes are kept inside the patches' extent (${w} x ${h} px)`,
+  );
   return { ...(facts ?? { slide_id: slideId, patient_id: patientOf(slideId), mpp0: null }), width0: w, height0: h };
 }
 

@@ -89,7 +89,11 @@ export class ScoreGrid {
     this.score = p.score.subarray(0, p.n);
     for (let i = 0; i < this.n; i++) {
       const v = this.score[i];
-      if (!(v >= 0 && v <= 1)) throw inputError(`slide ${slideId}`, `patch score ${v} at col ${this.col[i]}, row ${this.row[i]} is not in [0, 1]`);
+      if (!(v >= 0 && v <= 1))
+        throw inputError(
+          `slide ${slideId}`,
+          `patch score ${v} at col ${this.col[i]}, row ${this.row[i]} is not in [0, 1]`,
+        );
     }
     const axis = (pos: Int32Array, idx: Int32Array, size: Int32Array) => {
       let lo = 0;
@@ -99,7 +103,12 @@ export class ScoreGrid {
         if (idx[i] > idx[hi]) hi = i;
       }
       const stride = !this.n ? 1 : idx[hi] > idx[lo] ? (pos[hi] - pos[lo]) / (idx[hi] - idx[lo]) : size[0];
-      return { stride, origin: this.n ? pos[lo] - idx[lo] * stride : 0, min: this.n ? idx[lo] : 0, max: this.n ? idx[hi] : -1 };
+      return {
+        stride,
+        origin: this.n ? pos[lo] - idx[lo] * stride : 0,
+        min: this.n ? idx[lo] : 0,
+        max: this.n ? idx[hi] : -1,
+      };
     };
     const ax = axis(this.x0, this.col, this.w0);
     const ay = axis(this.y0, this.row, this.h0);
@@ -114,16 +123,26 @@ export class ScoreGrid {
     this.tileW0 = this.n ? maxOf(this.w0) : 0;
     this.tileH0 = this.n ? maxOf(this.h0) : 0;
     if (this.n && !(this.strideX0 > 0 && this.strideY0 > 0)) {
-      throw inputError(`slide ${slideId}`, `patches are not on a grid: x0 does not grow with col (stride ${this.strideX0} x ${this.strideY0} px)`);
+      throw inputError(
+        `slide ${slideId}`,
+        `patches are not on a grid: x0 does not grow with col (stride ${this.strideX0} x ${this.strideY0} px)`,
+      );
     }
     this.cells = new Int32Array(this.cols * this.rows).fill(-1);
     for (let i = 0; i < this.n; i++) {
       // Rounding of fractional strides to integer x0 stays within a pixel.
-      if (Math.abs(this.originX0 + this.col[i] * this.strideX0 - this.x0[i]) > 1.01 || Math.abs(this.originY0 + this.row[i] * this.strideY0 - this.y0[i]) > 1.01) {
-        throw inputError(`slide ${slideId}`, `patch at col ${this.col[i]}, row ${this.row[i]} (x0 ${this.x0[i]}, y0 ${this.y0[i]}) is off the tiling grid`);
+      if (
+        Math.abs(this.originX0 + this.col[i] * this.strideX0 - this.x0[i]) > 1.01 ||
+        Math.abs(this.originY0 + this.row[i] * this.strideY0 - this.y0[i]) > 1.01
+      ) {
+        throw inputError(
+          `slide ${slideId}`,
+          `patch at col ${this.col[i]}, row ${this.row[i]} (x0 ${this.x0[i]}, y0 ${this.y0[i]}) is off the tiling grid`,
+        );
       }
       const c = (this.row[i] - this.rowMin) * this.cols + (this.col[i] - this.colMin);
-      if (this.cells[c] >= 0) throw inputError(`slide ${slideId}`, `two patches at col ${this.col[i]}, row ${this.row[i]}`);
+      if (this.cells[c] >= 0)
+        throw inputError(`slide ${slideId}`, `two patches at col ${this.col[i]}, row ${this.row[i]}`);
       this.cells[c] = i;
     }
   }

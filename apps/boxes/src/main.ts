@@ -18,25 +18,45 @@ void runTool<BoxesFlags>({
     'wsi-boxes scores.arrows -m dbscan:eps_strides=2,min_points=4 -n 2 -o boxes.arrows',
     'wsi-boxes scores.arrows -m merge:threshold=0.6,score=max -o boxes.parquet        # every region, no count',
     'wsi-boxes scores.arrows --counts validation.csv --submission submission.csv -o validation-boxes.arrows',
-    "wsi-boxes scores.arrows --counts validation.csv --submission sub.csv --columns trustii_id,filename,x1,y1,x2,y2 -o b.arrows",
+    'wsi-boxes scores.arrows --counts validation.csv --submission sub.csv --columns trustii_id,filename,x1,y1,x2,y2 -o b.arrows',
     "wsi-boxes scores.arrows -n 2 --geojson 'qupath-{slide}.geojson' --contours 0.5,0.8 -o qupath-boxes.arrows",
   ],
   options: (cmd) => {
     cmd
-      .option('-m, --method <recipe>', 'box method and parameters: name[:key=value,...] (methods below)', DEFAULT_METHOD)
+      .option(
+        '-m, --method <recipe>',
+        'box method and parameters: name[:key=value,...] (methods below)',
+        DEFAULT_METHOD,
+      )
       .option('-n, --count <n>', 'exactly this many boxes per slide (the best ones; neutral boxes pad)')
-      .option('--counts <csv>', 'DigiLut validation list (filename,max_x,max_y,trustii_id): one box per row, given its trustii_id')
+      .option(
+        '--counts <csv>',
+        'DigiLut validation list (filename,max_x,max_y,trustii_id): one box per row, given its trustii_id',
+      )
       .addOption(
-        new Option('--fill <how>', `with a count, when fewer regions pass: lower (look again at ${FILL_FACTORS.join(', then ')} x the thresholds) or neutral (pad at once)`)
+        new Option(
+          '--fill <how>',
+          `with a count, when fewer regions pass: lower (look again at ${FILL_FACTORS.join(', then ')} x the thresholds) or neutral (pad at once)`,
+        )
           .choices(['lower', 'neutral'])
           .default('lower'),
       )
       .option('--no-refine', 'grid-snapped boxes (the union of the member patches) instead of sub-patch refinement')
-      .option('--refine-level <f>', 'refinement cut between the slide median (0) and the region peak (1)', String(DEFAULT_REFINE.level))
+      .option(
+        '--refine-level <f>',
+        'refinement cut between the slide median (0) and the region peak (1)',
+        String(DEFAULT_REFINE.level),
+      )
       .option('--submission <csv>', `write the DigiLut submission CSV (${SUBMISSION_COLUMNS.join(',')})`)
       .option('--columns <list>', 'submission columns and their order; also slide_id, rank, score, padded')
-      .option('--geojson <path>', 'write QuPath GeoJSON per slide; {slide} in the path is the slide id (needed for several slides)')
-      .option('--contours <levels>', 'with --geojson: also the areas where patch scores reach these levels, e.g. 0.5,0.8');
+      .option(
+        '--geojson <path>',
+        'write QuPath GeoJSON per slide; {slide} in the path is the slide id (needed for several slides)',
+      )
+      .option(
+        '--contours <levels>',
+        'with --geojson: also the areas where patch scores reach these levels, e.g. 0.5,0.8',
+      );
     cmd.addHelpText(
       'after',
       `

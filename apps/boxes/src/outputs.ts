@@ -11,10 +11,15 @@ type Column = (typeof SUBMISSION_COLUMNS)[number] | (typeof EXTRA_COLUMNS)[numbe
 
 export function parseColumns(text: string): Column[] {
   const known: readonly string[] = [...SUBMISSION_COLUMNS, ...EXTRA_COLUMNS];
-  const cols = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const cols = text
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const bad = cols.filter((c) => !known.includes(c));
-  if (bad.length || !cols.length) throw usageError('--columns', `expected a comma list of ${known.join(', ')}, got ${JSON.stringify(text)}`);
-  if (new Set(cols).size !== cols.length) throw usageError('--columns', `a column appears twice in ${JSON.stringify(text)}`);
+  if (bad.length || !cols.length)
+    throw usageError('--columns', `expected a comma list of ${known.join(', ')}, got ${JSON.stringify(text)}`);
+  if (new Set(cols).size !== cols.length)
+    throw usageError('--columns', `a column appears twice in ${JSON.stringify(text)}`);
   return cols as Column[];
 }
 
@@ -29,7 +34,8 @@ export function submissionCsv(results: readonly SlideResult[], columns: readonly
   for (const r of results) {
     const filename = r.filename ?? r.slide.slide_id;
     for (const b of r.boxes) {
-      const value = (c: Column) => (c === 'filename' ? filename : (b as unknown as Record<string, string | number | boolean | null>)[c]);
+      const value = (c: Column) =>
+        c === 'filename' ? filename : (b as unknown as Record<string, string | number | boolean | null>)[c];
       lines.push(columns.map((c) => cell(value(c))).join(','));
     }
   }

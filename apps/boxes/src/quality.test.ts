@@ -29,7 +29,8 @@ function f2(sims: { sim: SimSlide; grid: ScoreGrid }[], method: string, refine: 
 
 describe('box quality on simulated scores (24 slides, 1-3 lesions of ~940 px each)', () => {
   const rows: Row[] = [];
-  const at = (stride0: number, noise: NoiseLevel, method: string) => rows.find((r) => r.stride0 === stride0 && r.noise === noise && r.method === method)!;
+  const at = (stride0: number, noise: NoiseLevel, method: string) =>
+    rows.find((r) => r.stride0 === stride0 && r.noise === noise && r.method === method)!;
 
   beforeAll(() => {
     for (const stride0 of STRIDES) {
@@ -38,11 +39,17 @@ describe('box quality on simulated scores (24 slides, 1-3 lesions of ~940 px eac
           const sim = simulateSlide({ slideId: `s${i}`, seed: 1000 + i, noise: NOISE_LEVELS[noise], stride0 });
           return { sim, grid: simGrid(sim) };
         });
-        for (const { name } of METHODS) rows.push({ stride0, noise, method: name, refined: f2(sims, name, true), snapped: f2(sims, name, false) });
+        for (const { name } of METHODS)
+          rows.push({ stride0, noise, method: name, refined: f2(sims, name, true), snapped: f2(sims, name, false) });
       }
     }
-    const line = (r: Row) => `| ${r.stride0} | ${r.noise} | ${r.method} | ${r.refined.toFixed(3)} | ${r.snapped.toFixed(3)} |`;
-    console.log(['| stride0 | noise | method | F2 refined | F2 grid-snapped |', '|---|---|---|---|---|', ...rows.map(line)].join('\n'));
+    const line = (r: Row) =>
+      `| ${r.stride0} | ${r.noise} | ${r.method} | ${r.refined.toFixed(3)} | ${r.snapped.toFixed(3)} |`;
+    console.log(
+      ['| stride0 | noise | method | F2 refined | F2 grid-snapped |', '|---|---|---|---|---|', ...rows.map(line)].join(
+        '\n',
+      ),
+    );
   });
 
   it('reaches F2 >= 0.9 on overlapping patches (stride 256) at low noise, >= 0.75 at medium, with every method', () => {
@@ -61,7 +68,8 @@ describe('box quality on simulated scores (24 slides, 1-3 lesions of ~940 px eac
     for (const stride0 of STRIDES) {
       for (const { name } of METHODS) {
         const mine = rows.filter((r) => r.stride0 === stride0 && r.method === name);
-        for (const r of mine.filter((x) => x.noise !== 'high')) expect(r.refined, `${stride0} ${r.noise} ${name}`).toBeGreaterThanOrEqual(r.snapped);
+        for (const r of mine.filter((x) => x.noise !== 'high'))
+          expect(r.refined, `${stride0} ${r.noise} ${name}`).toBeGreaterThanOrEqual(r.snapped);
         const gain = mine.reduce((s, r) => s + r.refined - r.snapped, 0) / mine.length;
         expect(gain, `${stride0} ${name}`).toBeGreaterThanOrEqual(0.1);
       }

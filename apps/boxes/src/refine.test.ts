@@ -24,10 +24,14 @@ function boxesOf(g: ScoreGrid, threshold = 0.5) {
   const members = Array.from({ length: g.n }, (_, i) => i).filter((i) => g.score[i] >= threshold);
   const owner = new Int32Array(g.n).fill(-1);
   for (const m of members) owner[m] = 0;
-  return { refined: refinedBox(g, members, 0, owner, g.medianScore(), DEFAULT_REFINE), snapped: snappedBox(g, members) };
+  return {
+    refined: refinedBox(g, members, 0, owner, g.medianScore(), DEFAULT_REFINE),
+    snapped: snappedBox(g, members),
+  };
 }
 
-const edgeError = (a: Box, b: Box) => Math.max(Math.abs(a.x1 - b.x1), Math.abs(a.y1 - b.y1), Math.abs(a.x2 - b.x2), Math.abs(a.y2 - b.y2));
+const edgeError = (a: Box, b: Box) =>
+  Math.max(Math.abs(a.x1 - b.x1), Math.abs(a.y1 - b.y1), Math.abs(a.x2 - b.x2), Math.abs(a.y2 - b.y2));
 
 describe('refinement', () => {
   // A 940 x 940 px lesion (DigiLut's median) at offsets across one grid cell.

@@ -115,7 +115,12 @@ export function refinedBox(
     iMax = Math.max(iMax, i);
     jMin = Math.min(jMin, j);
     jMax = Math.max(jMax, j);
-    for (const [di, dj] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
+    for (const [di, dj] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ] as const) {
       const ii = i + di;
       const jj = j + dj;
       if (ii < 0 || jj < 0 || ii >= fw || jj >= fh) continue;
@@ -144,7 +149,8 @@ export function refinedBox(
   let bottom = 0;
   for (let i = iMin; i <= iMax; i++) {
     if (inside[jMin * fw + i]) top = Math.max(top, cross(jMin * fw + i, jMin > 0 ? (jMin - 1) * fw + i : null));
-    if (inside[jMax * fw + i]) bottom = Math.max(bottom, cross(jMax * fw + i, jMax < fh - 1 ? (jMax + 1) * fw + i : null));
+    if (inside[jMax * fw + i])
+      bottom = Math.max(bottom, cross(jMax * fw + i, jMax < fh - 1 ? (jMax + 1) * fw + i : null));
   }
   // Sample (i, j) sits at the centre of grid position (c0 + i / sub, r0 + j / sub).
   const x = (i: number) => grid.originX0 + (c0 + i / sub) * grid.strideX0 + grid.tileW0 / 2;

@@ -2,7 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { inputError, nonNegativeInteger, numberIn, usageError, type ToolContext } from '@slidepipe/cli';
 import { readDigilutValidationCsv } from '@slidepipe/geometry';
-import { checkOutput, openRecordSink, readRecords, slideOutputPath, writeFileAtomic, type RecordSink } from '@slidepipe/io';
+import {
+  checkOutput,
+  openRecordSink,
+  readRecords,
+  slideOutputPath,
+  writeFileAtomic,
+  type RecordSink,
+} from '@slidepipe/io';
 import { makeBatch, schemaFor, type BoxRecord } from '@slidepipe/schema';
 import { boxSlides, NEUTRAL_BOX, type CountPlan, type Fill, type SlideResult } from './boxes';
 import { methodFromRecipe, type ChosenMethod } from './methods/registry';
@@ -37,17 +44,26 @@ interface Plan {
 const unitInterval = (flag: string) => numberIn(flag, '(0, 1]');
 
 function countPlan(o: BoxesFlags): CountPlan {
-  if (o.count !== undefined && o.counts !== undefined) throw usageError('--count/--counts', 'give one of them, not both');
+  if (o.count !== undefined && o.counts !== undefined)
+    throw usageError('--count/--counts', 'give one of them, not both');
   if (o.count !== undefined) {
     const n = nonNegativeInteger('--count')(o.count);
-    if (n > MAX_BOXES_PER_SLIDE) throw usageError('--count', `at most ${MAX_BOXES_PER_SLIDE} boxes per slide, got ${n}`);
+    if (n > MAX_BOXES_PER_SLIDE)
+      throw usageError('--count', `at most ${MAX_BOXES_PER_SLIDE} boxes per slide, got ${n}`);
     return { kind: 'fixed', n };
   }
   if (o.counts === undefined) return { kind: 'all' };
   if (!existsSync(o.counts)) throw usageError('--counts', `no such file: ${o.counts}`);
   const slides = readDigilutValidationCsv(readFileSync(o.counts, 'utf8'), o.counts);
-  const most = [...slides.values()].reduce((m, s) => (s.trustiiIds.length > m.trustiiIds.length ? s : m), { trustiiIds: [] as string[], slideId: '' });
-  if (most.trustiiIds.length > MAX_BOXES_PER_SLIDE) throw inputError(o.counts, `slide ${most.slideId} lists ${most.trustiiIds.length} boxes, more than ${MAX_BOXES_PER_SLIDE}`);
+  const most = [...slides.values()].reduce((m, s) => (s.trustiiIds.length > m.trustiiIds.length ? s : m), {
+    trustiiIds: [] as string[],
+    slideId: '',
+  });
+  if (most.trustiiIds.length > MAX_BOXES_PER_SLIDE)
+    throw inputError(
+      o.counts,
+      `slide ${most.slideId} lists ${most.trustiiIds.length} boxes, more than ${MAX_BOXES_PER_SLIDE}`,
+    );
   return { kind: 'list', slides };
 }
 
@@ -62,7 +78,8 @@ function plan(ctx: ToolContext, o: BoxesFlags): Plan {
   if (contours.length && !o.geojson) throw usageError('--contours', 'goes with --geojson');
   if (o.submission) checkOutput(o.submission, ctx.force);
   if (o.geojson && !o.geojson.includes('{slide}')) checkOutput(o.geojson, ctx.force);
-  if (o.submission && count.kind !== 'list') ctx.log.warn('--submission without --counts: the trustii_id column stays empty');
+  if (o.submission && count.kind !== 'list')
+    ctx.log.warn('--submission without --counts: the trustii_id column stays empty');
   return { method, count, refine, columns, contours };
 }
 
@@ -106,7 +123,14 @@ export async function run(ctx: ToolContext, inputs: string[], o: BoxesFlags): Pr
   let padded = 0;
   let singleGeoJson: string | null = null;
   try {
-    for await (const r of boxSlides(readRecords(inputs, { expect: ['patch-score'] }), { method, refine, count, fill: o.fill, provenance, warn: ctx.log.warn })) {
+    for await (const r of boxSlides(readRecords(inputs, { expect: ['patch-score'] }), {
+      method,
+      refine,
+      count,
+      fill: o.fill,
+      provenance,
+      warn: ctx.log.warn,
+    })) {
       slides++;
       padded += r.boxes.filter((b) => b.padded).length;
       if (sink) await writeStream(sink, r);
@@ -126,5 +150,7 @@ export async function run(ctx: ToolContext, inputs: string[], o: BoxesFlags): Pr
     sink?.abort();
     throw e;
   }
-  ctx.log.info(`${slides} slide(s), method ${method.def.name}${refine ? ', refined' : ', grid-snapped'}${padded ? `, ${padded} neutral box(es) added` : ''}`);
+  ctx.log.info(
+    `${slides} slide(s), method ${method.def.name}${refine ? ', refined' : ', grid-snapped'}${padded ? `, ${padded} neutral box(es) added` : ''}`,
+  );
 }

@@ -13,19 +13,26 @@ export interface CatOptions {
 }
 
 /** The output schema for a stream: selected columns, one provenance entry more. */
-export function outputSchema(s: RecordStream, opts: CatOptions): { schema: Schema; meta: StreamMeta; nulled: Set<string> } {
+export function outputSchema(
+  s: RecordStream,
+  opts: CatOptions,
+): { schema: Schema; meta: StreamMeta; nulled: Set<string> } {
   const def = recordDef(s.meta.record);
   const meta = withProvenance(s.meta, opts.provenance);
   const names = s.schema.fields.map((f) => f.name);
   for (const c of [...(opts.select ?? []), ...(opts.drop ?? [])]) {
-    if (!names.includes(c)) throw usageError('--select/--drop', `no column "${c}" in ${s.source} (columns: ${names.join(', ')})`);
+    if (!names.includes(c))
+      throw usageError('--select/--drop', `no column "${c}" in ${s.source} (columns: ${names.join(', ')})`);
   }
   const keep = (n: string) => (opts.select ? opts.select.includes(n) : !(opts.drop ?? []).includes(n));
   const nulled = new Set<string>();
   for (const c of def.columns) {
     if (keep(c.name)) continue;
     if (!c.nullable) {
-      throw usageError('--select/--drop', `column "${c.name}" is required by ${def.name} records; export text (--csv, --jsonl) to leave it out`);
+      throw usageError(
+        '--select/--drop',
+        `column "${c.name}" is required by ${def.name} records; export text (--csv, --jsonl) to leave it out`,
+      );
     }
     // A dropped nullable record column stays, as nulls, so the stream is still a valid record type.
     nulled.add(c.name);
@@ -36,7 +43,12 @@ export function outputSchema(s: RecordStream, opts: CatOptions): { schema: Schem
 }
 
 function nullColumn(f: Field, n: number) {
-  return makeData({ type: f.type as DataType, length: n, nullCount: n, nullBitmap: new Uint8Array(((n + 63) >> 6) << 3) } as never);
+  return makeData({
+    type: f.type as DataType,
+    length: n,
+    nullCount: n,
+    nullBitmap: new Uint8Array(((n + 63) >> 6) << 3),
+  } as never);
 }
 
 /** Re-assembles a batch with the output schema's columns (no copy for kept columns). */
@@ -51,7 +63,11 @@ export function project(batch: RecordBatch, schema: Schema, nulled: Set<string>)
 }
 
 /** Copies records into a sink, stream by stream, stopping after `head` rows. Returns the row count. */
-export async function catRecords(streams: AsyncIterable<RecordStream>, sink: RecordSink, opts: CatOptions): Promise<number> {
+export async function catRecords(
+  streams: AsyncIterable<RecordStream>,
+  sink: RecordSink,
+  opts: CatOptions,
+): Promise<number> {
   let left = opts.head ?? Infinity;
   let rows = 0;
   for await (const s of streams) {
@@ -84,7 +100,12 @@ export interface TextOptions {
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'string' ? v : Array.isArray(v) || ArrayBuffer.isView(v) ? JSON.stringify(Array.from(v as ArrayLike<number>)) : String(v);
+  const s =
+    typeof v === 'string'
+      ? v
+      : Array.isArray(v) || ArrayBuffer.isView(v)
+        ? JSON.stringify(Array.from(v as ArrayLike<number>))
+        : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -107,7 +128,11 @@ function jsonValue(v: unknown, t: DataType): unknown {
 }
 
 /** Writes records as CSV (one header) or JSON Lines. */
-export async function writeText(streams: AsyncIterable<RecordStream>, write: (s: string) => Promise<void>, opts: TextOptions): Promise<number> {
+export async function writeText(
+  streams: AsyncIterable<RecordStream>,
+  write: (s: string) => Promise<void>,
+  opts: TextOptions,
+): Promise<number> {
   let left = opts.head ?? Infinity;
   let header: string[] | null = null;
   let rows = 0;
@@ -119,7 +144,8 @@ export async function writeText(streams: AsyncIterable<RecordStream>, write: (s:
         (opts.binary || (f.type as DataType).typeId !== Type.Binary),
     );
     for (const c of [...(opts.select ?? []), ...(opts.drop ?? [])]) {
-      if (!s.schema.fields.some((f) => f.name === c)) throw usageError('--select/--drop', `no column "${c}" in ${s.source}`);
+      if (!s.schema.fields.some((f) => f.name === c))
+        throw usageError('--select/--drop', `no column "${c}" in ${s.source}`);
     }
     const names = fields.map((f) => f.name);
     if (opts.format === 'csv') {
@@ -127,7 +153,10 @@ export async function writeText(streams: AsyncIterable<RecordStream>, write: (s:
         header = names;
         await write(`${names.map(csvCell).join(',')}\n`);
       } else if (header.join(',') !== names.join(',')) {
-        throw usageError(s.source, `columns differ from the first input (${names.join(',')} vs ${header.join(',')}); CSV needs one header`);
+        throw usageError(
+          s.source,
+          `columns differ from the first input (${names.join(',')} vs ${header.join(',')}); CSV needs one header`,
+        );
       }
     }
     for await (const b of s.batches) {
@@ -178,7 +207,11 @@ export async function summarize(streams: AsyncIterable<RecordStream>, count: boo
       ...(count ? { rows } : {}),
       slide: s.meta.slide,
       facts: s.meta.facts,
-      columns: s.schema.fields.map((f: Field) => ({ name: f.name, type: typeName(f.type as DataType), nullable: f.nullable })),
+      columns: s.schema.fields.map((f: Field) => ({
+        name: f.name,
+        type: typeName(f.type as DataType),
+        nullable: f.nullable,
+      })),
       provenance: s.meta.provenance,
     });
   }

@@ -4,7 +4,8 @@ import { run, type CatFlags } from './run';
 
 void runTool<CatFlags>({
   name: 'cat',
-  summary: 'Concatenate slidepipe record streams and Parquet files; show schemas, count, cut columns, export CSV/JSON Lines.',
+  summary:
+    'Concatenate slidepipe record streams and Parquet files; show schemas, count, cut columns, export CSV/JSON Lines.',
   args: '[inputs...]',
   examples: [
     'wsi-tile slide.svs | wsi-cat -o patches.parquet           # Arrow stream to Parquet',
@@ -16,7 +17,7 @@ void runTool<CatFlags>({
   ],
   options: (cmd) => {
     cmd
-      .option('--schema', 'print each stream\'s record type, columns, slide facts and provenance as JSON')
+      .option('--schema', "print each stream's record type, columns, slide facts and provenance as JSON")
       .option('--count', 'print the number of rows of each input stream and the total')
       .option('--select <cols>', 'keep only these comma-separated columns')
       .option('--drop <cols>', 'leave out these comma-separated columns')
@@ -24,7 +25,12 @@ void runTool<CatFlags>({
       .option('--csv', 'write CSV text (binary columns left out unless --binary)')
       .option('--jsonl', 'write JSON Lines text (binary columns left out unless --binary)')
       .option('--binary', 'with --csv/--jsonl: include binary columns as base64')
-      .addOption(new Option('--format <format>', 'record output format (default: from the -o extension, else arrow)').choices(['arrow', 'parquet']));
+      .addOption(
+        new Option('--format <format>', 'record output format (default: from the -o extension, else arrow)').choices([
+          'arrow',
+          'parquet',
+        ]),
+      );
   },
   run,
 });

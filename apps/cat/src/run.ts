@@ -16,7 +16,13 @@ export interface CatFlags {
   format?: OutputFormat;
 }
 
-const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+const list = (s?: string) =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 
 async function printSummary(streams: AsyncIterable<RecordStream>, f: CatFlags): Promise<void> {
   const summary = await summarize(streams, Boolean(f.count));
@@ -25,7 +31,8 @@ async function printSummary(streams: AsyncIterable<RecordStream>, f: CatFlags): 
     return;
   }
   const total = summary.reduce((s, x) => s + (x.rows ?? 0), 0);
-  if (summary.length > 1) for (const s of summary) await writeStdout(`${s.rows}\t${s.source}${s.slide ? `\t${s.slide.slide_id}` : ''}\n`);
+  if (summary.length > 1)
+    for (const s of summary) await writeStdout(`${s.rows}\t${s.source}${s.slide ? `\t${s.slide.slide_id}` : ''}\n`);
   await writeStdout(`${total}\n`);
 }
 
@@ -37,7 +44,13 @@ export async function run(ctx: ToolContext, inputs: string[], f: CatFlags): Prom
   if (f.schema || f.count) return printSummary(streams, f);
   if (f.csv || f.jsonl) {
     if (ctx.output) throw usageError('-o', 'text output goes to stdout; redirect it with >');
-    await writeText(streams, writeStdout, { format: f.csv ? 'csv' : 'jsonl', select, drop, head: f.head, binary: Boolean(f.binary) });
+    await writeText(streams, writeStdout, {
+      format: f.csv ? 'csv' : 'jsonl',
+      select,
+      drop,
+      head: f.head,
+      binary: Boolean(f.binary),
+    });
     return;
   }
   const sink = openRecordSink(ctx.output, { force: ctx.force, format: f.format });
@@ -46,7 +59,13 @@ export async function run(ctx: ToolContext, inputs: string[], f: CatFlags): Prom
       select,
       drop,
       head: f.head,
-      provenance: ctx.provenance_entry({ select, drop, head: f.head, format: f.format, inputs: inputs.length ? inputs : ['-'] }),
+      provenance: ctx.provenance_entry({
+        select,
+        drop,
+        head: f.head,
+        format: f.format,
+        inputs: inputs.length ? inputs : ['-'],
+      }),
     });
     await sink.close();
     ctx.log.info(`${rows} rows to ${sink.name}`);

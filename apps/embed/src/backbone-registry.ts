@@ -32,7 +32,10 @@ export async function openBackbone(model: string, opts: BackboneOptions): Promis
   if (builtin && !existsSync(model)) return builtin.open(opts);
   if (!existsSync(model) && !/\.onnx$/i.test(model)) {
     const builtins = BACKBONES.names.join(', ');
-    throw usageError('--model', `expected a built-in backbone (${builtins}) or a path to an .onnx file, got ${JSON.stringify(model)}`);
+    throw usageError(
+      '--model',
+      `expected a built-in backbone (${builtins}) or a path to an .onnx file, got ${JSON.stringify(model)}`,
+    );
   }
   const { loadOnnxBackbone } = await import('./onnx-backbone');
   return loadOnnxBackbone(model, opts);

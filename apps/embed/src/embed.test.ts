@@ -9,7 +9,11 @@ import { mulberry32, paintHePatch } from '@slidepipe/testing';
 
 const px = 32;
 
-function patchStream(record: 'patch' | 'labelled-patch', n: number, opts: { batch?: number; image?: (i: number) => Uint8Array | null } = {}): RecordStream {
+function patchStream(
+  record: 'patch' | 'labelled-patch',
+  n: number,
+  opts: { batch?: number; image?: (i: number) => Uint8Array | null } = {},
+): RecordStream {
   const rand = mulberry32(5);
   const meta: StreamMeta = {
     record,
@@ -19,7 +23,9 @@ function patchStream(record: 'patch' | 'labelled-patch', n: number, opts: { batc
     provenance: [{ tool: 'wsi-tile', version: '0', argv: [], params: {}, time: 't' }],
   };
   const schema = schemaFor(meta);
-  const image = opts.image ?? ((i: number) => encodeJpeg(paintHePatch(rand, px, i % 3 === 0), px, px, { pixelFormat: 'rgb', quality: 90 }));
+  const image =
+    opts.image ??
+    ((i: number) => encodeJpeg(paintHePatch(rand, px, i % 3 === 0), px, px, { pixelFormat: 'rgb', quality: 90 }));
   const rows = Array.from({ length: n }, (_, i) => i);
   const cols: Record<string, unknown> = {
     slide_id: rows.map(() => 's1_a'),
@@ -54,7 +60,6 @@ function patchStream(record: 'patch' | 'labelled-patch', n: number, opts: { batc
   };
 }
 
-
 async function* streamsOf(...s: RecordStream[]) {
   yield* s;
 }
@@ -62,11 +67,20 @@ async function* streamsOf(...s: RecordStream[]) {
 describe('embedStreams', () => {
   it('writes one embedding per patch with labels, keys and scalar columns passed through, the image dropped', async () => {
     const { sink, out } = memorySink();
-    const rows = await embedStreams(streamsOf(patchStream('labelled-patch', 10, { batch: 3 })), sink, new HeFeaturesBackbone(), { batchSize: 4, provenance: null });
+    const rows = await embedStreams(
+      streamsOf(patchStream('labelled-patch', 10, { batch: 3 })),
+      sink,
+      new HeFeaturesBackbone(),
+      { batchSize: 4, provenance: null },
+    );
     expect(rows).toBe(10);
     const [s] = out;
     expect(s.meta.record).toBe('embedding');
-    expect(s.meta.facts).toMatchObject({ tile_px: px, dim: HE_FEATURES_DIM, backbone: { name: 'he-features-v1', dim: HE_FEATURES_DIM } });
+    expect(s.meta.facts).toMatchObject({
+      tile_px: px,
+      dim: HE_FEATURES_DIM,
+      backbone: { name: 'he-features-v1', dim: HE_FEATURES_DIM },
+    });
     expect(s.meta.provenance.map((p) => p.tool)).toEqual(['wsi-tile']);
     const names = s.schema.fields.map((f) => f.name);
     expect(names).not.toContain('image');
@@ -85,30 +99,41 @@ describe('embedStreams', () => {
 
   it('gives unlabelled patches a null label', async () => {
     const { sink, out } = memorySink();
-    await embedStreams(streamsOf(patchStream('patch', 3)), sink, new HeFeaturesBackbone(), { batchSize: 8, provenance: null });
+    await embedStreams(streamsOf(patchStream('patch', 3)), sink, new HeFeaturesBackbone(), {
+      batchSize: 8,
+      provenance: null,
+    });
     const b = out[0].batches[0];
     expect([0, 1, 2].map((i) => b.getChild('label')!.get(i))).toEqual([null, null, null]);
   });
 
   it('refuses a patch without an image and a JPEG that does not decode, naming the patch', async () => {
-    const none = patchStream('patch', 3, { image: (i) => (i === 1 ? null : encodeJpeg(new Uint8Array(px * px * 3), px, px, { pixelFormat: 'rgb' })) });
-    await expect(embedStreams(streamsOf(none), memorySink().sink, new HeFeaturesBackbone(), { batchSize: 8, provenance: null })).rejects.toThrow(
-      /patch\.arrows: slide s1_a patch x0=64 y0=128 has no image/,
-    );
-    const broken = patchStream('patch', 3, { image: (i) => (i === 2 ? Uint8Array.of(0xff, 0xd8, 1, 2, 3) : encodeJpeg(new Uint8Array(px * px * 3), px, px, { pixelFormat: 'rgb' })) });
-    await expect(embedStreams(streamsOf(broken), memorySink().sink, new HeFeaturesBackbone(), { batchSize: 8, provenance: null })).rejects.toThrow(
-      /patch\.arrows: slide s1_a patch x0=128 y0=128: JPEG decode failed/,
-    );
+    const none = patchStream('patch', 3, {
+      image: (i) => (i === 1 ? null : encodeJpeg(new Uint8Array(px * px * 3), px, px, { pixelFormat: 'rgb' })),
+    });
+    await expect(
+      embedStreams(streamsOf(none), memorySink().sink, new HeFeaturesBackbone(), { batchSize: 8, provenance: null }),
+    ).rejects.toThrow(/patch\.arrows: slide s1_a patch x0=64 y0=128 has no image/);
+    const broken = patchStream('patch', 3, {
+      image: (i) =>
+        i === 2
+          ? Uint8Array.of(0xff, 0xd8, 1, 2, 3)
+          : encodeJpeg(new Uint8Array(px * px * 3), px, px, { pixelFormat: 'rgb' }),
+    });
+    await expect(
+      embedStreams(streamsOf(broken), memorySink().sink, new HeFeaturesBackbone(), { batchSize: 8, provenance: null }),
+    ).rejects.toThrow(/patch\.arrows: slide s1_a patch x0=128 y0=128: JPEG decode failed/);
   });
 
   it('refuses a backbone that returns NaN', async () => {
     const nan: Backbone = {
       identity: { kind: 'onnx', name: 'broken', sha256: '0'.repeat(64), dim: 2, preprocessing: {} },
-      embed: async (images: readonly RgbImage[]) => Float32Array.from({ length: images.length * 2 }, (_, i) => (i === 3 ? NaN : 0)),
+      embed: async (images: readonly RgbImage[]) =>
+        Float32Array.from({ length: images.length * 2 }, (_, i) => (i === 3 ? NaN : 0)),
       close: async () => undefined,
     };
-    await expect(embedStreams(streamsOf(patchStream('patch', 2)), memorySink().sink, nan, { batchSize: 8, provenance: null })).rejects.toThrow(
-      /slide s1_a patch x0=64 y0=128: backbone broken gave NaN at component 1/,
-    );
+    await expect(
+      embedStreams(streamsOf(patchStream('patch', 2)), memorySink().sink, nan, { batchSize: 8, provenance: null }),
+    ).rejects.toThrow(/slide s1_a patch x0=64 y0=128: backbone broken gave NaN at component 1/);
   });
 });

@@ -5,7 +5,14 @@ import { type DataType, type Field, type RecordBatch, type Schema, Type } from '
 import { inputError } from '@slidepipe/cli';
 import { decodeJpegAsync, setJpegMaxInFlight } from '@slidepipe/jpeg';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
-import { makeBatch, recordDef, schemaFor, withProvenance, type ProvenanceEntry, type StreamMeta } from '@slidepipe/schema';
+import {
+  makeBatch,
+  recordDef,
+  schemaFor,
+  withProvenance,
+  type ProvenanceEntry,
+  type StreamMeta,
+} from '@slidepipe/schema';
 import type { Backbone, RgbImage } from './backbone';
 import { ahead } from './pipeline';
 
@@ -31,7 +38,13 @@ const PASSABLE = new Set([Type.Utf8, Type.Int, Type.Float, Type.Bool]);
 export function embeddingMeta(input: StreamMeta, backbone: Backbone, provenance: ProvenanceEntry | null): StreamMeta {
   const { identity } = backbone;
   return withProvenance(
-    { record: 'embedding', version: recordDef('embedding').version, slide: input.slide, facts: { ...input.facts, dim: identity.dim, backbone: identity }, provenance: input.provenance },
+    {
+      record: 'embedding',
+      version: recordDef('embedding').version,
+      slide: input.slide,
+      facts: { ...input.facts, dim: identity.dim, backbone: identity },
+      provenance: input.provenance,
+    },
     provenance,
   );
 }
@@ -39,7 +52,9 @@ export function embeddingMeta(input: StreamMeta, backbone: Backbone, provenance:
 /** Input columns that ride along: scalar columns the embedding record lacks (mpp, coverage, ...). */
 export function passThroughFields(input: Schema): Field[] {
   const own = new Set(recordDef('embedding').columns.map((c) => c.name));
-  return input.fields.filter((f) => !own.has(f.name) && f.name !== 'image' && PASSABLE.has((f.type as DataType).typeId));
+  return input.fields.filter(
+    (f) => !own.has(f.name) && f.name !== 'image' && PASSABLE.has((f.type as DataType).typeId),
+  );
 }
 
 interface Chunk {
@@ -76,7 +91,10 @@ async function* chunks(s: RecordStream, size: number, pass: Field[]): AsyncGener
       c.label.push(label ? ((label.get(i) as number | null) ?? null) : null);
       const jpeg = image.get(i) as Uint8Array | null;
       if (!jpeg || jpeg.byteLength === 0) {
-        throw inputError(s.source, `${where(c, c.slide_id.length - 1)} has no image (coordinates-only tiling?): wsi-embed needs the JPEG bytes`);
+        throw inputError(
+          s.source,
+          `${where(c, c.slide_id.length - 1)} has no image (coordinates-only tiling?): wsi-embed needs the JPEG bytes`,
+        );
       }
       c.jpeg.push(jpeg);
       passCols.forEach((col, j) => c.pass[j].push(col.get(i)));
@@ -104,15 +122,29 @@ async function decodeChunk(source: string, c: Chunk): Promise<{ chunk: Chunk; im
 }
 
 /** The embedding batches of one input stream, under `schema`. */
-export async function* embedStream(s: RecordStream, schema: Schema, pass: Field[], backbone: Backbone, opts: EmbedOptions): AsyncGenerator<RecordBatch> {
+export async function* embedStream(
+  s: RecordStream,
+  schema: Schema,
+  pass: Field[],
+  backbone: Backbone,
+  opts: EmbedOptions,
+): AsyncGenerator<RecordBatch> {
   const dim = backbone.identity.dim;
-  for await (const { chunk: c, images } of ahead(chunks(s, opts.batchSize, pass), opts.prefetch ?? 2, (c) => decodeChunk(s.source, c))) {
+  for await (const { chunk: c, images } of ahead(chunks(s, opts.batchSize, pass), opts.prefetch ?? 2, (c) =>
+    decodeChunk(s.source, c),
+  )) {
     const vectors = await backbone.embed(images);
     const n = images.length;
-    if (vectors.length !== n * dim) throw new Error(`backbone ${backbone.identity.name} returned ${vectors.length} values for ${n} patches of dim ${dim}`);
+    if (vectors.length !== n * dim)
+      throw new Error(
+        `backbone ${backbone.identity.name} returned ${vectors.length} values for ${n} patches of dim ${dim}`,
+      );
     for (let i = 0; i < vectors.length; i++) {
       if (!Number.isFinite(vectors[i])) {
-        throw inputError(s.source, `${where(c, Math.floor(i / dim))}: backbone ${backbone.identity.name} gave ${vectors[i]} at component ${i % dim}`);
+        throw inputError(
+          s.source,
+          `${where(c, Math.floor(i / dim))}: backbone ${backbone.identity.name} gave ${vectors[i]} at component ${i % dim}`,
+        );
       }
     }
     const columns: Record<string, unknown> = {
@@ -127,7 +159,12 @@ export async function* embedStream(s: RecordStream, schema: Schema, pass: Field[
 }
 
 /** Embeds every stream into the sink (one output stream per input stream). Returns the row count. */
-export async function embedStreams(streams: AsyncIterable<RecordStream>, sink: RecordSink, backbone: Backbone, opts: EmbedOptions): Promise<number> {
+export async function embedStreams(
+  streams: AsyncIterable<RecordStream>,
+  sink: RecordSink,
+  backbone: Backbone,
+  opts: EmbedOptions,
+): Promise<number> {
   let rows = 0;
   for await (const s of streams) {
     const pass = passThroughFields(s.schema);

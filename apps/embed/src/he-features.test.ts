@@ -48,7 +48,11 @@ describe('he-features', () => {
     const px = 96;
     const data = solid(px, [235, 170, 205]);
     const centres = [
-      [15, 15], [50, 20], [80, 40], [20, 70], [60, 75],
+      [15, 15],
+      [50, 20],
+      [80, 40],
+      [20, 70],
+      [60, 75],
     ];
     for (const [cx, cy] of centres) {
       for (let y = cy - 4; y <= cy + 4; y++) {

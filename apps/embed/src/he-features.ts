@@ -35,7 +35,11 @@ import { GLCM_DISTANCES, GLCM_LEVELS, GLCM_WIDTH, TEXTURE_FEATURE_NAMES, texture
 
 export const HE_FEATURES_VERSION = 1;
 
-export const HE_FEATURE_NAMES: readonly string[] = [...COLOUR_FEATURE_NAMES, ...TEXTURE_FEATURE_NAMES, ...NUCLEI_FEATURE_NAMES];
+export const HE_FEATURE_NAMES: readonly string[] = [
+  ...COLOUR_FEATURE_NAMES,
+  ...TEXTURE_FEATURE_NAMES,
+  ...NUCLEI_FEATURE_NAMES,
+];
 export const HE_FEATURES_DIM = HE_FEATURE_NAMES.length;
 
 /** Buffers reused from patch to patch (sized for the largest patch seen). */

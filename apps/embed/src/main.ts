@@ -18,10 +18,18 @@ void runTool<EmbedFlags>({
     cmd
       .option(
         '-m, --model <name|path>',
-        `backbone: built-in ${Object.keys(BUILTIN_BACKBONES).map((k) => `"${k}"`).join(', ')} (H&E colour and texture features, no weights), or an ONNX file [N, 3, H, W] -> [N, D] whose preprocessing comes from <model>.json or its metadata`,
+        `backbone: built-in ${Object.keys(BUILTIN_BACKBONES)
+          .map((k) => `"${k}"`)
+          .join(
+            ', ',
+          )} (H&E colour and texture features, no weights), or an ONNX file [N, 3, H, W] -> [N, D] whose preprocessing comes from <model>.json or its metadata`,
         DEFAULT_BACKBONE,
       )
-      .addOption(new Option('--device <device>', 'where an ONNX backbone runs (cuda falls back to cpu with a warning)').choices(['cpu', 'cuda']).default('cpu'))
+      .addOption(
+        new Option('--device <device>', 'where an ONNX backbone runs (cuda falls back to cpu with a warning)')
+          .choices(['cpu', 'cuda'])
+          .default('cpu'),
+      )
       .option('--batch-size <n>', 'patches per backbone call', positiveInteger('--batch-size'), 32);
   },
   run,

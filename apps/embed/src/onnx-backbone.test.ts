@@ -14,7 +14,10 @@ const dir = mkdtempSync(join(tmpdir(), 'slidepipe-embed-onnx-'));
 loadOrt().env.logLevel = 'fatal';
 
 /** input [batch, 3, px, px] -> GlobalAveragePool -> [batch, 3, 1, 1], optionally flattened to [batch, 3]. */
-function poolModel(name: string, opts: { px?: number; batch?: number | string; flatten?: boolean; metadata?: Record<string, string> } = {}): string {
+function poolModel(
+  name: string,
+  opts: { px?: number; batch?: number | string; flatten?: boolean; metadata?: Record<string, string> } = {},
+): string {
   const px = opts.px ?? 8;
   const g = new GraphBuilder('pool');
   g.input('image', 'float32', [opts.batch ?? 'N', 3, px, px]);
@@ -37,9 +40,17 @@ const image = (px: number, rgb: [number, number, number]): RgbImage => ({
 describe('ONNX backbones', () => {
   it('takes preprocessing from a sidecar JSON and gives one vector per image', async () => {
     const path = poolModel('sidecar', { flatten: false });
-    writeFileSync(join(dir, 'sidecar.json'), JSON.stringify({ name: 'pool-test', channels: 'BGR', scale: 1, mean: [10, 20, 30], std: [2, 4, 5] }));
+    writeFileSync(
+      join(dir, 'sidecar.json'),
+      JSON.stringify({ name: 'pool-test', channels: 'BGR', scale: 1, mean: [10, 20, 30], std: [2, 4, 5] }),
+    );
     const b = await openBackbone(path, opts);
-    expect(b.identity).toMatchObject({ kind: 'onnx', name: 'pool-test', dim: 3, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') });
+    expect(b.identity).toMatchObject({
+      kind: 'onnx',
+      name: 'pool-test',
+      dim: 3,
+      sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
+    });
     expect(b.identity.preprocessing).toMatchObject({ input_px: 8, channels: 'BGR', source: 'sidecar.json' });
     // Patches of 16 px are resized to the model's 8; a flat colour stays flat.
     const v = await b.embed([image(16, [40, 60, 80]), image(16, [0, 0, 0])]);
@@ -52,7 +63,10 @@ describe('ONNX backbones', () => {
     const path = poolModel('fixed-batch', {
       batch: 2,
       flatten: true,
-      metadata: { 'slidepipe.backbone.id': 'pool-meta', 'slidepipe.backbone.preprocessing': JSON.stringify({ scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }) },
+      metadata: {
+        'slidepipe.backbone.id': 'pool-meta',
+        'slidepipe.backbone.preprocessing': JSON.stringify({ scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }),
+      },
     });
     const b = await openBackbone(path, opts);
     expect(b.identity.name).toBe('pool-meta');
@@ -64,7 +78,9 @@ describe('ONNX backbones', () => {
   it('warns and assumes ImageNet statistics when nothing says how to preprocess', async () => {
     warnings.length = 0;
     const b = await openBackbone(poolModel('bare', { flatten: true }), opts);
-    expect(warnings.join('\n')).toMatch(/bare\.onnx: no mean\/std in the model metadata or a sidecar bare\.json: assuming ImageNet's/);
+    expect(warnings.join('\n')).toMatch(
+      /bare\.onnx: no mean\/std in the model metadata or a sidecar bare\.json: assuming ImageNet's/,
+    );
     expect(b.identity.preprocessing).toMatchObject({ mean: [0.485, 0.456, 0.406], source: 'defaults' });
     await b.close();
   });
@@ -76,7 +92,9 @@ describe('ONNX backbones', () => {
     g.output('map', 'float32', ['N', 3, 8, 8]);
     const path = join(dir, 'feature-map.onnx');
     writeFileSync(path, g.serialize());
-    await expect(openBackbone(path, opts)).rejects.toThrow(/feature-map\.onnx: output map has shape \[N, 3, 8, 8\]; a backbone must give one vector per image/);
+    await expect(openBackbone(path, opts)).rejects.toThrow(
+      /feature-map\.onnx: output map has shape \[N, 3, 8, 8\]; a backbone must give one vector per image/,
+    );
     // Symbolic spatial dimensions pass the declared-shape check; the probe run catches them.
     const h = new GraphBuilder('map2');
     h.input('image', 'float32', ['N', 3, 'H', 'W']);
@@ -93,7 +111,9 @@ describe('ONNX backbones', () => {
     g.op('GlobalAveragePool', ['image'], {}, 'f');
     g.output('f', 'float32', ['N', 1, 1, 1]);
     writeFileSync(join(dir, 'grey.onnx'), g.serialize());
-    await expect(openBackbone(join(dir, 'grey.onnx'), opts)).rejects.toThrow(/input image has shape \[N, 1, 8, 8\]; a backbone takes \[N, 3, H, W\]/);
+    await expect(openBackbone(join(dir, 'grey.onnx'), opts)).rejects.toThrow(
+      /input image has shape \[N, 1, 8, 8\]; a backbone takes \[N, 3, H, W\]/,
+    );
   });
 
   it('says a file that is not an ONNX model is not one', async () => {
@@ -101,24 +121,40 @@ describe('ONNX backbones', () => {
     writeFileSync(text, 'this is a text file, not a model\n');
     await expect(openBackbone(text, opts)).rejects.toThrow(/notes\.onnx: not an ONNX model/);
     const random = join(dir, 'random.onnx');
-    writeFileSync(random, Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24));
+    writeFileSync(
+      random,
+      Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24),
+    );
     await expect(openBackbone(random, opts)).rejects.toThrow(/random\.onnx: not an ONNX model/);
     const empty = join(dir, 'empty.onnx');
     writeFileSync(empty, '');
     await expect(openBackbone(empty, opts)).rejects.toThrow(/not an ONNX model \(the file is empty\)/);
     await expect(openBackbone(join(dir, 'missing.onnx'), opts)).rejects.toThrow(/missing\.onnx: no such file/);
-    await expect(openBackbone('resnet', opts)).rejects.toThrow(/--model: expected a built-in backbone \(he-features\) or a path to an \.onnx file/);
+    await expect(openBackbone('resnet', opts)).rejects.toThrow(
+      /--model: expected a built-in backbone \(he-features\) or a path to an \.onnx file/,
+    );
   });
 
   it('falls back to the CPU with a warning when the CUDA provider cannot load', async () => {
     const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
     const hasCuda = (function walk(d: string): boolean {
-      return readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? walk(join(d, e.name)) : /providers_cuda/.test(e.name)));
+      return readdirSync(d, { withFileTypes: true }).some((e) =>
+        e.isDirectory() ? walk(join(d, e.name)) : /providers_cuda/.test(e.name),
+      );
     })(join(ortDir, '..', 'bin'));
     warnings.length = 0;
-    const b = await openBackbone(poolModel('cuda', { flatten: true, metadata: { 'slidepipe.backbone.preprocessing': JSON.stringify({ scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }) } }), { ...opts, device: 'cuda' });
+    const b = await openBackbone(
+      poolModel('cuda', {
+        flatten: true,
+        metadata: { 'slidepipe.backbone.preprocessing': JSON.stringify({ scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }) },
+      }),
+      { ...opts, device: 'cuda' },
+    );
     expect(Array.from(await b.embed([image(8, [3, 2, 1])]))).toEqual([3, 2, 1]);
-    if (!hasCuda) expect(warnings.join('\n')).toMatch(/--device cuda: the CUDA execution provider cannot load .*running on the CPU/);
+    if (!hasCuda)
+      expect(warnings.join('\n')).toMatch(
+        /--device cuda: the CUDA execution provider cannot load .*running on the CPU/,
+      );
     await b.close();
   });
 });

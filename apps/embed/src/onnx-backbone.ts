@@ -45,7 +45,8 @@ function readSidecar(path: string): Sidecar {
     throw inputError(path, `not valid JSON (${(e as Error).message})`);
   }
   const { name, ...rest } = (raw ?? {}) as Record<string, unknown>;
-  if (name !== undefined && typeof name !== 'string') throw inputError(path, `name: expected a string, got ${JSON.stringify(name)}`);
+  if (name !== undefined && typeof name !== 'string')
+    throw inputError(path, `name: expected a string, got ${JSON.stringify(name)}`);
   const r = partialPreprocessingSchema.strict().safeParse(rest);
   if (!r.success) throw inputError(path, `${zodMessage(r.error)} (keys: name, input_px, channels, scale, mean, std)`);
   return { ...r.data, name };
@@ -74,7 +75,10 @@ export async function sha256File(path: string): Promise<string> {
 
 // onnxruntime colours some messages for a terminal.
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
-const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0].replace(ANSI_COLOUR, '');
+const firstLine = (e: unknown) =>
+  String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .replace(ANSI_COLOUR, '');
 
 async function openSession(path: string, opts: BackboneOptions): Promise<Ort.InferenceSession> {
   if (opts.device === 'cuda') {
@@ -111,20 +115,30 @@ export async function loadOnnxBackbone(path: string, opts: BackboneOptions): Pro
   const session = await openSession(path, opts);
   try {
     if (session.inputNames.length !== 1) {
-      throw inputError(path, `the model takes ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); a backbone takes one image tensor [N, 3, H, W]`);
+      throw inputError(
+        path,
+        `the model takes ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); a backbone takes one image tensor [N, 3, H, W]`,
+      );
     }
     const inName = session.inputNames[0];
     const inMeta = session.inputMetadata[0];
     const inShape = inMeta.isTensor ? inMeta.shape : [];
     if (!inMeta.isTensor || inMeta.type !== 'float32') {
-      throw inputError(path, `input ${inName} is ${inMeta.isTensor ? inMeta.type : 'not a tensor'}; a backbone takes float32 [N, 3, H, W]`);
+      throw inputError(
+        path,
+        `input ${inName} is ${inMeta.isTensor ? inMeta.type : 'not a tensor'}; a backbone takes float32 [N, 3, H, W]`,
+      );
     }
     const fixed = (d: number | string | undefined) => (typeof d === 'number' && d > 0 ? d : undefined);
     if (inShape.length !== 4 || (fixed(inShape[1]) !== undefined && inShape[1] !== 3)) {
       throw inputError(path, `input ${inName} has shape ${shapeText(inShape)}; a backbone takes [N, 3, H, W]`);
     }
     const [h, w] = [fixed(inShape[2]), fixed(inShape[3])];
-    if (h !== w) throw inputError(path, `input ${inName} has shape ${shapeText(inShape)}; only square inputs (H = W) are supported`);
+    if (h !== w)
+      throw inputError(
+        path,
+        `input ${inName} has shape ${shapeText(inShape)}; only square inputs (H = W) are supported`,
+      );
 
     const { name: sidecarName, ...sidecarPre } = sidecar ?? {};
     const given: PartialPreprocessing = { ...fromMeta, ...sidecarPre };
@@ -140,7 +154,10 @@ export async function loadOnnxBackbone(path: string, opts: BackboneOptions): Pro
     const outName = session.outputNames[0];
     const outMeta = session.outputMetadata[0];
     const notVector = (shape: readonly (number | string)[]) =>
-      inputError(path, `output ${outName} has shape ${shapeText(shape)}; a backbone must give one vector per image ([N, D] or [N, D, 1, 1])`);
+      inputError(
+        path,
+        `output ${outName} has shape ${shapeText(shape)}; a backbone must give one vector per image ([N, D] or [N, D, 1, 1])`,
+      );
     if (outMeta.isTensor && outMeta.shape.length) {
       const s = outMeta.shape;
       const one = (d: number | string) => d === 1 || typeof d === 'string';
@@ -169,7 +186,9 @@ export async function loadOnnxBackbone(path: string, opts: BackboneOptions): Pro
     const dim = d[1];
     // Said once the model is known to be usable, so a refused model gets one line only.
     if (!given.mean || !given.std) {
-      opts.warn(`${path}: no mean/std in the model metadata or a sidecar ${basename(path).replace(/\.onnx$/i, '')}.json: assuming ImageNet's`);
+      opts.warn(
+        `${path}: no mean/std in the model metadata or a sidecar ${basename(path).replace(/\.onnx$/i, '')}.json: assuming ImageNet's`,
+      );
     }
 
     const identity: BackboneIdentity = {

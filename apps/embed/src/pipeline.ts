@@ -6,7 +6,11 @@
  * Maps `source` through `fn`, starting the work for up to `depth` items before their results are
  * asked for. An error from `fn` surfaces when its item's turn comes; later work is then dropped.
  */
-export async function* ahead<T, R>(source: AsyncIterable<T>, depth: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
+export async function* ahead<T, R>(
+  source: AsyncIterable<T>,
+  depth: number,
+  fn: (item: T) => Promise<R>,
+): AsyncGenerator<R> {
   if (!Number.isInteger(depth) || depth < 1) throw new Error(`depth: expected an integer >= 1, got ${depth}`);
   const it = source[Symbol.asyncIterator]();
   const queue: Promise<R>[] = [];

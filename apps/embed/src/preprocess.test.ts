@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IMAGENET_PREPROCESSING, preprocessingSchema, Preprocessor } from './preprocess';
 
-const spec = (over: Record<string, unknown>) => preprocessingSchema.parse({ ...IMAGENET_PREPROCESSING, input_px: 2, ...over });
+const spec = (over: Record<string, unknown>) =>
+  preprocessingSchema.parse({ ...IMAGENET_PREPROCESSING, input_px: 2, ...over });
 
 describe('Preprocessor', () => {
   it('writes (pixel * scale - mean) / std in NCHW order, one plane per channel', () => {
@@ -17,7 +18,7 @@ describe('Preprocessor', () => {
     expect(img.slice(8, 12).every((v) => Math.abs(v - 0.1) < 1e-6)).toBe(true);
   });
 
-  it('puts blue first for a BGR model, with mean and std in the model\'s channel order', () => {
+  it("puts blue first for a BGR model, with mean and std in the model's channel order", () => {
     const p = new Preprocessor(spec({ channels: 'BGR', mean: [0, 0, 0], std: [1, 1, 1], scale: 1 }));
     const data = Uint8Array.from({ length: 12 }, (_, i) => [10, 20, 30][i % 3]);
     const out = p.allocate(1);
@@ -38,8 +39,12 @@ describe('Preprocessor', () => {
   });
 
   it('refuses a spec with the wrong number of means', () => {
-    expect(preprocessingSchema.safeParse({ ...IMAGENET_PREPROCESSING, input_px: 224, mean: [0.5, 0.5] }).success).toBe(false);
-    expect(preprocessingSchema.safeParse({ ...IMAGENET_PREPROCESSING, input_px: 224, std: [1, 0, 1] }).success).toBe(false);
+    expect(preprocessingSchema.safeParse({ ...IMAGENET_PREPROCESSING, input_px: 224, mean: [0.5, 0.5] }).success).toBe(
+      false,
+    );
+    expect(preprocessingSchema.safeParse({ ...IMAGENET_PREPROCESSING, input_px: 224, std: [1, 0, 1] }).success).toBe(
+      false,
+    );
     expect(preprocessingSchema.safeParse({ ...IMAGENET_PREPROCESSING, input_px: 224 }).success).toBe(true);
   });
 });

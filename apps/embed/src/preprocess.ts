@@ -86,7 +86,8 @@ export class Preprocessor {
     const plane = px * px;
     const base = index * 3 * plane;
     const { data, width, height } = img;
-    if (data.length < width * height * 3) throw new Error(`image data holds ${data.length} bytes, expected ${width * height * 3}`);
+    if (data.length < width * height * 3)
+      throw new Error(`image data holds ${data.length} bytes, expected ${width * height * 3}`);
     for (let k = 0; k < 3; k++) {
       // Output plane k holds source channel order[k].
       const c = this.order[k];

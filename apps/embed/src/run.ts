@@ -11,7 +11,10 @@ export interface EmbedFlags {
 
 export async function run(ctx: ToolContext, inputs: string[], f: EmbedFlags): Promise<void> {
   // Heavy modules (onnxruntime, libjpeg-turbo through koffi) load only here, so --help is instant.
-  const [{ openBackbone }, { embedStreams, setDecodeThreads }] = await Promise.all([import('./backbone-registry'), import('./embed')]);
+  const [{ openBackbone }, { embedStreams, setDecodeThreads }] = await Promise.all([
+    import('./backbone-registry'),
+    import('./embed'),
+  ]);
   setDecodeThreads(ctx.threads);
   const backbone = await openBackbone(f.model, { device: f.device, threads: ctx.threads, warn: ctx.log.warn });
   const sink = openRecordSink(ctx.output, { force: ctx.force });
@@ -20,7 +23,14 @@ export async function run(ctx: ToolContext, inputs: string[], f: EmbedFlags): Pr
     const { name, sha256, dim } = backbone.identity;
     const rows = await embedStreams(readRecords(inputs, { expect: ['patch', 'labelled-patch'] }), sink, backbone, {
       batchSize: f.batchSize,
-      provenance: ctx.provenance_entry({ model: f.model, backbone: name, sha256, device: f.device, batch_size: f.batchSize, inputs: inputs.length ? inputs : ['-'] }),
+      provenance: ctx.provenance_entry({
+        model: f.model,
+        backbone: name,
+        sha256,
+        device: f.device,
+        batch_size: f.batchSize,
+        inputs: inputs.length ? inputs : ['-'],
+      }),
       onRows: (n) => progress.tick(n),
     });
     await sink.close();

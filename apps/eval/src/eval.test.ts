@@ -4,13 +4,25 @@ import { evaluate, formatTable, type EvalOptions } from './eval';
 
 const b = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 const opts: EvalOptions = { threshold: 0.5, beta: 2, matching: 'one-to-one', includeUnpredicted: false };
-const one = (pred: Box[], truth: Box[], o: Partial<EvalOptions> = {}) => evaluate(new Map([['s', pred]]), new Map([['s', truth]]), { ...opts, ...o }).rows[0];
+const one = (pred: Box[], truth: Box[], o: Partial<EvalOptions> = {}) =>
+  evaluate(new Map([['s', pred]]), new Map([['s', truth]]), { ...opts, ...o }).rows[0];
 
 describe('wsi-eval on hand-computed cases', () => {
   const T = b(0, 0, 100, 100);
 
   it('a perfect box: GIoU 1, F2 1', () => {
-    expect(one([T], [T])).toEqual({ scope: 'slide', slide_id: 's', n_truth: 1, n_pred: 1, tp: 1, fp: 0, fn: 0, precision: 1, recall: 1, fbeta: 1 });
+    expect(one([T], [T])).toEqual({
+      scope: 'slide',
+      slide_id: 's',
+      n_truth: 1,
+      n_pred: 1,
+      tp: 1,
+      fp: 0,
+      fn: 0,
+      precision: 1,
+      recall: 1,
+      fbeta: 1,
+    });
   });
 
   it('a box shifted by half its width: IoU 1/3, C = A u B, GIoU 1/3: a miss and a false positive', () => {
@@ -89,14 +101,46 @@ describe('wsi-eval on hand-computed cases', () => {
     expect(row('missed')).toMatchObject({ n_truth: 1, n_pred: 0, fn: 1, precision: 1, recall: 0, fbeta: 0 });
     expect(r.unpredicted).toEqual(['not-predicted']);
     // Means over the 4 predicted slides: precision (1 + 0 + 1 + 1) / 4, recall (1 + 1 + 0 + 1) / 4, F2 (1 + 0 + 0 + 1) / 4.
-    expect(r.rows.at(-1)).toEqual({ scope: 'mean', slide_id: '*', n_truth: 2, n_pred: 3, tp: 1, fp: 2, fn: 1, precision: 3 / 4, recall: 3 / 4, fbeta: 0.5 });
+    expect(r.rows.at(-1)).toEqual({
+      scope: 'mean',
+      slide_id: '*',
+      n_truth: 2,
+      n_pred: 3,
+      tp: 1,
+      fp: 2,
+      fn: 1,
+      precision: 3 / 4,
+      recall: 3 / 4,
+      fbeta: 0.5,
+    });
     // Counting the unpredicted truth slide as a miss: (1 + 0 + 0 + 1 + 0) / 5.
-    const all = evaluate(new Map([['hit', [T]]]), new Map([['hit', [T]], ['not-predicted', [T]]]), { ...opts, includeUnpredicted: true });
-    expect(all.rows.map((x) => [x.slide_id, x.fbeta])).toEqual([['hit', 1], ['not-predicted', 0], ['*', 0.5]]);
+    const all = evaluate(
+      new Map([['hit', [T]]]),
+      new Map([
+        ['hit', [T]],
+        ['not-predicted', [T]],
+      ]),
+      { ...opts, includeUnpredicted: true },
+    );
+    expect(all.rows.map((x) => [x.slide_id, x.fbeta])).toEqual([
+      ['hit', 1],
+      ['not-predicted', 0],
+      ['*', 0.5],
+    ]);
   });
 
   it('prints a table with a row per slide and the mean', () => {
-    const r = evaluate(new Map([['abc_a', [T]], ['abc_b', []]]), new Map([['abc_a', [T]], ['abc_b', [T]]]), opts);
+    const r = evaluate(
+      new Map([
+        ['abc_a', [T]],
+        ['abc_b', []],
+      ]),
+      new Map([
+        ['abc_a', [T]],
+        ['abc_b', [T]],
+      ]),
+      opts,
+    );
     const text = formatTable(r, opts);
     expect(text.split('\n')[0]).toMatch(/^slide\s+truth\s+pred\s+TP\s+FP\s+FN\s+precision\s+recall\s+F2$/);
     expect(text).toMatch(/abc_a\s+1\s+1\s+1\s+0\s+0\s+1\.000\s+1\.000\s+1\.000/);
@@ -149,7 +193,7 @@ function refF(tp: number, fp: number, fn: number, beta: number): number {
 
 function lcg(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 describe('wsi-eval against an independent implementation on random cases', () => {

@@ -48,7 +48,8 @@ export async function collectPredictions(streams: AsyncIterable<RecordStream>): 
     for await (const b of s.batches) {
       const ids = b.getChild('slide_id')!;
       const [x1, y1, x2, y2] = ['x1', 'y1', 'x2', 'y2'].map((c) => b.getChild(c)!.toArray() as Int32Array);
-      for (let i = 0; i < b.numRows; i++) slide(ids.get(i) as string).push({ x1: x1[i], y1: y1[i], x2: x2[i], y2: y2[i] });
+      for (let i = 0; i < b.numRows; i++)
+        slide(ids.get(i) as string).push({ x1: x1[i], y1: y1[i], x2: x2[i], y2: y2[i] });
     }
   }
   return { bySlide, provenance };
@@ -118,7 +119,8 @@ export function formatTable(result: EvalResult, opts: EvalOptions): string {
     ...[r.precision, r.recall, r.fbeta].map((v) => v.toFixed(3)),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const slideRows = body.slice(0, -1).map(line);
   const meanRow = body.length ? [rule, line(body[body.length - 1])] : [];

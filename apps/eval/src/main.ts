@@ -5,7 +5,8 @@ import { run, type EvalFlags } from './run';
 
 void runTool<EvalFlags>({
   name: 'eval',
-  summary: 'Score predicted boxes against ground truth with the DigiLut metric: GIoU match, F-beta per slide, mean over slides.',
+  summary:
+    'Score predicted boxes against ground truth with the DigiLut metric: GIoU match, F-beta per slide, mean over slides.',
   args: '[inputs...]',
   shared: { threads: false },
   examples: [
@@ -24,15 +25,31 @@ void runTool<EvalFlags>({
       )
       .option('--truth-class <names>', 'GeoJSON: only features of these comma-separated classifications')
       .addOption(
-        new Option('--bad-boxes <policy>', 'truth boxes with x1 > x2, zero size, a negative corner, past max_x/max_y, duplicated, or non-polygon features: fail (stop, naming the first) or drop (leave them out, reported)')
+        new Option(
+          '--bad-boxes <policy>',
+          'truth boxes with x1 > x2, zero size, a negative corner, past max_x/max_y, duplicated, or non-polygon features: fail (stop, naming the first) or drop (leave them out, reported)',
+        )
           .choices(BAD_BOX_POLICIES as string[])
           .default('fail'),
       )
       .option('--giou <t>', 'a prediction is a hit when its GIoU with a truth box is above this', '0.5')
       .option('--beta <b>', 'F-beta weight of recall (DigiLut: 2)', '2')
-      .addOption(new Option('--matching <how>', 'one-to-one: each truth box confirms one prediction (optimal assignment); any: a truth box may confirm several').choices(['one-to-one', 'any']).default('one-to-one'))
-      .option('--include-unpredicted', 'also score truth slides with no prediction stream (as misses); default: only slides in the input')
-      .option('--validation <csv>', 'DigiLut validation list (filename,trustii_id,...): maps a submission\'s trustii_id to its slide; every listed slide is scored');
+      .addOption(
+        new Option(
+          '--matching <how>',
+          'one-to-one: each truth box confirms one prediction (optimal assignment); any: a truth box may confirm several',
+        )
+          .choices(['one-to-one', 'any'])
+          .default('one-to-one'),
+      )
+      .option(
+        '--include-unpredicted',
+        'also score truth slides with no prediction stream (as misses); default: only slides in the input',
+      )
+      .option(
+        '--validation <csv>',
+        "DigiLut validation list (filename,trustii_id,...): maps a submission's trustii_id to its slide; every listed slide is scored",
+      );
     cmd.addHelpText(
       'after',
       `

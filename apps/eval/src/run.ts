@@ -31,7 +31,11 @@ export interface EvalFlags {
 /** A DigiLut submission CSV among the inputs, told from record files by its first line. */
 function isSubmission(path: string): boolean {
   const kind = csvKind(path);
-  if (kind === 'boxes') throw inputError(path, 'is a DigiLut box CSV with max_x,max_y (ground truth): give it as --truth; predictions are box records or a submission CSV');
+  if (kind === 'boxes')
+    throw inputError(
+      path,
+      'is a DigiLut box CSV with max_x,max_y (ground truth): give it as --truth; predictions are box records or a submission CSV',
+    );
   return kind === 'submission';
 }
 
@@ -53,10 +57,13 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SlidepipeError('no-input', path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
+    throw new SlidepipeError(
+      'no-input',
+      path,
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
+    );
   }
 }
-
 
 function evalBatch(rows: EvalRecord[], schema: ReturnType<typeof schemaFor>) {
   const pick = <K extends keyof EvalRecord>(k: K) => rows.map((r) => r[k]);
@@ -81,23 +88,42 @@ async function predictions(ctx: ToolContext, inputs: string[], f: EvalFlags): Pr
   const csvs = inputs.filter(isSubmission);
   const streams = inputs.filter((p) => !csvs.includes(p));
   if (f.validation && !csvs.length) throw usageError('--validation', 'goes with a submission CSV input');
-  const listed: Map<string, ListedSlide> | undefined = f.validation ? readDigilutValidationCsv(readText(f.validation), f.validation) : undefined;
+  const listed: Map<string, ListedSlide> | undefined = f.validation
+    ? readDigilutValidationCsv(readText(f.validation), f.validation)
+    : undefined;
   // Submissions only: reading stdin for box records would wait for nothing.
-  const pred = csvs.length && !streams.length ? { bySlide: new Map(), provenance: [] } : await collectPredictions(readRecords(streams, { expect: ['box'] }));
+  const pred =
+    csvs.length && !streams.length
+      ? { bySlide: new Map(), provenance: [] }
+      : await collectPredictions(readRecords(streams, { expect: ['box'] }));
   for (const path of csvs) {
     const sub = readDigilutSubmissionCsv(readText(path), path, listed);
-    if (sub.unanswered.length) ctx.log.warn(`${path}: ${sub.unanswered.length} trustii_id(s) of the validation list have no row (scored as missed): ${sub.unanswered.slice(0, 5).join(', ')}`);
+    if (sub.unanswered.length)
+      ctx.log.warn(
+        `${path}: ${sub.unanswered.length} trustii_id(s) of the validation list have no row (scored as missed): ${sub.unanswered.slice(0, 5).join(', ')}`,
+      );
     for (const [slide, boxes] of sub.bySlide) pred.bySlide.set(slide, [...(pred.bySlide.get(slide) ?? []), ...boxes]);
   }
   return pred;
 }
 
-function report(ctx: ToolContext, f: EvalFlags, pred: Predictions, truth: Truth, result: EvalResult, eopts: EvalOptions): void {
+function report(
+  ctx: ToolContext,
+  f: EvalFlags,
+  pred: Predictions,
+  truth: Truth,
+  result: EvalResult,
+  eopts: EvalOptions,
+): void {
   if (truth.bySlide.size && pred.bySlide.size && ![...pred.bySlide.keys()].some((id) => truth.bySlide.has(id))) {
-    ctx.log.warn(`the truth (${f.truth.join(', ')}) names none of the ${pred.bySlide.size} predicted slide(s), so every one is scored lesion-free: check that slide ids match (first predicted: ${[...pred.bySlide.keys()][0]}, first in the truth: ${[...truth.bySlide.keys()][0]})`);
+    ctx.log.warn(
+      `the truth (${f.truth.join(', ')}) names none of the ${pred.bySlide.size} predicted slide(s), so every one is scored lesion-free: check that slide ids match (first predicted: ${[...pred.bySlide.keys()][0]}, first in the truth: ${[...truth.bySlide.keys()][0]})`,
+    );
   }
   if (result.unpredicted.length) {
-    ctx.log.info(`${result.unpredicted.length} truth slide(s) not in the input left out (--include-unpredicted counts them): ${result.unpredicted.slice(0, 5).join(', ')}${result.unpredicted.length > 5 ? ', ...' : ''}`);
+    ctx.log.info(
+      `${result.unpredicted.length} truth slide(s) not in the input left out (--include-unpredicted counts them): ${result.unpredicted.slice(0, 5).join(', ')}${result.unpredicted.length > 5 ? ', ...' : ''}`,
+    );
   }
   if (!result.rows.length) ctx.log.warn('no slides to score');
   else if (!ctx.quiet) process.stderr.write(`${formatTable(result, eopts)}\n`);
@@ -114,10 +140,21 @@ async function writeRecords(sink: RecordSink, meta: StreamMeta, rows: EvalRecord
 export async function run(ctx: ToolContext, inputs: string[], f: EvalFlags): Promise<void> {
   const threshold = numberIn('--giou', '[-1, 1)')(f.giou);
   const beta = positiveNumber('--beta')(f.beta);
-  const eopts: EvalOptions = { threshold, beta, matching: f.matching, includeUnpredicted: Boolean(f.includeUnpredicted) };
-  const classNames = f.truthClass?.split(',').map((s) => s.trim()).filter(Boolean);
+  const eopts: EvalOptions = {
+    threshold,
+    beta,
+    matching: f.matching,
+    includeUnpredicted: Boolean(f.includeUnpredicted),
+  };
+  const classNames = f.truthClass
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const truth = loadTruth(f.truth, { classNames, badBoxes: f.badBoxes });
-  if (truth.skipped.length) ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out (--bad-boxes drop), first: ${truth.skipped[0]}`);
+  if (truth.skipped.length)
+    ctx.log.warn(
+      `${truth.skipped.length} truth row(s) or feature(s) left out (--bad-boxes drop), first: ${truth.skipped[0]}`,
+    );
   const sink = ctx.output || !process.stdout.isTTY ? openRecordSink(ctx.output, { force: ctx.force }) : null;
   try {
     const pred = await predictions(ctx, inputs, f);
@@ -125,8 +162,19 @@ export async function run(ctx: ToolContext, inputs: string[], f: EvalFlags): Pro
     report(ctx, f, pred, truth, result, eopts);
     if (!sink) return;
     const facts = { giou_threshold: threshold, beta, matching: f.matching };
-    const meta: StreamMeta = { record: 'eval', version: RECORDS.eval.version, slide: null, facts, provenance: [...pred.provenance] };
-    const entry = ctx.provenance_entry({ ...facts, truth: f.truth, truth_class: classNames ?? null, include_unpredicted: eopts.includeUnpredicted });
+    const meta: StreamMeta = {
+      record: 'eval',
+      version: RECORDS.eval.version,
+      slide: null,
+      facts,
+      provenance: [...pred.provenance],
+    };
+    const entry = ctx.provenance_entry({
+      ...facts,
+      truth: f.truth,
+      truth_class: classNames ?? null,
+      include_unpredicted: eopts.includeUnpredicted,
+    });
     if (entry) meta.provenance.push(entry);
     await writeRecords(sink, meta, result.rows);
   } catch (e) {

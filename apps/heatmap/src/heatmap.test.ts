@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { blankCanvas, BLANK_COLOUR, canvasSize, drawHeat, drawPicture, heatAlpha, heatColour, PREDICTED_COLOUR, strokeBox, TRUTH_COLOUR, type Rgb } from './heatmap';
+import {
+  blankCanvas,
+  BLANK_COLOUR,
+  canvasSize,
+  drawHeat,
+  drawPicture,
+  heatAlpha,
+  heatColour,
+  PREDICTED_COLOUR,
+  strokeBox,
+  TRUTH_COLOUR,
+  type Rgb,
+} from './heatmap';
 import { legendSvg } from './render';
 
-const px = (img: Rgb, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+const px = (img: Rgb, x: number, y: number) =>
+  Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
 
 describe('heat map drawing', () => {
   it('ramps from pale yellow to dark red, more opaque with the score', () => {
@@ -17,7 +30,8 @@ describe('heat map drawing', () => {
     const img = blankCanvas(40, 20);
     // Scale 0.01: patches of 1000 level-0 px are 10 px; the second overlaps the first by half.
     drawHeat(img, 0.01, { n: 2, x0: [0, 500], y0: [0, 0], w0: [1000, 1000], h0: [1000, 1000], score: [1, 0] }, 1);
-    const blend = (s: number) => heatColour(s).map((c, i) => Math.round(BLANK_COLOUR[i] * (1 - heatAlpha(s, 1)) + c * heatAlpha(s, 1)));
+    const blend = (s: number) =>
+      heatColour(s).map((c, i) => Math.round(BLANK_COLOUR[i] * (1 - heatAlpha(s, 1)) + c * heatAlpha(s, 1)));
     expect(px(img, 2, 2)).toEqual(blend(1));
     expect(px(img, 7, 2)).toEqual(blend(0.5));
     expect(px(img, 12, 2)).toEqual(blend(0));
@@ -33,13 +47,26 @@ describe('heat map drawing', () => {
     expect([8, 9].map((x) => px(img, x, 20))).toEqual([[...TRUTH_COLOUR], [...TRUTH_COLOUR]]);
     expect([10, 11].map((x) => px(img, x, 20))).toEqual([[...PREDICTED_COLOUR], [...PREDICTED_COLOUR]]);
     expect(px(img, 12, 20)).toEqual([...BLANK_COLOUR]);
-    expect([28, 29, 30, 31, 32].map((x) => px(img, x, 20))).toEqual([[...PREDICTED_COLOUR], [...PREDICTED_COLOUR], [...TRUTH_COLOUR], [...TRUTH_COLOUR], [...BLANK_COLOUR]]);
+    expect([28, 29, 30, 31, 32].map((x) => px(img, x, 20))).toEqual([
+      [...PREDICTED_COLOUR],
+      [...PREDICTED_COLOUR],
+      [...TRUTH_COLOUR],
+      [...TRUTH_COLOUR],
+      [...BLANK_COLOUR],
+    ]);
   });
 
   it('clips strokes at the canvas edge', () => {
     const { width, height, scale } = canvasSize(5000, 2500, 100);
     expect([width, height, scale]).toEqual([100, 50, 0.02]);
-    const pic = drawPicture(blankCanvas(width, height), scale, { n: 0, x0: [], y0: [], w0: [], h0: [], score: [] }, [{ x1: 0, y1: 0, x2: 5000, y2: 2500 }], [], 0.6);
+    const pic = drawPicture(
+      blankCanvas(width, height),
+      scale,
+      { n: 0, x0: [], y0: [], w0: [], h0: [], score: [] },
+      [{ x1: 0, y1: 0, x2: 5000, y2: 2500 }],
+      [],
+      0.6,
+    );
     expect(px(pic.image, 0, 0)).toEqual([...BLANK_COLOUR]);
     expect(pic.image.data.length).toBe(100 * 50 * 3);
   });

@@ -48,7 +48,11 @@ export interface PatchScores {
 }
 
 /** Output size for a slide drawn `widthPx` wide. */
-export function canvasSize(width0: number, height0: number, widthPx: number): { width: number; height: number; scale: number } {
+export function canvasSize(
+  width0: number,
+  height0: number,
+  widthPx: number,
+): { width: number; height: number; scale: number } {
   const scale = widthPx / width0;
   return { width: widthPx, height: Math.max(1, Math.round(height0 * scale)), scale };
 }
@@ -93,7 +97,14 @@ export function boxPixels(b: Box, scale: number): { x1: number; y1: number; x2: 
  * Draws a rectangle outline `thickness` px wide. 'outside' strokes just outside the box's pixels,
  * 'inside' just inside, so a true box and a prediction on the same place both stay visible.
  */
-export function strokeBox(img: Rgb, b: Box, scale: number, colour: Colour, thickness: number, side: 'inside' | 'outside'): void {
+export function strokeBox(
+  img: Rgb,
+  b: Box,
+  scale: number,
+  colour: Colour,
+  thickness: number,
+  side: 'inside' | 'outside',
+): void {
   const p = boxPixels(b, scale);
   const grow = side === 'outside' ? thickness : 0;
   const shrink = side === 'inside' ? thickness - 1 : -1;
@@ -135,7 +146,14 @@ export interface Picture {
 }
 
 /** The whole picture but the text: background (already at canvas size), heat, truth and predicted boxes. */
-export function drawPicture(background: Rgb, scale: number, patches: PatchScores, truth: readonly Box[], predicted: readonly PredictedBox[], opacity: number): Picture {
+export function drawPicture(
+  background: Rgb,
+  scale: number,
+  patches: PatchScores,
+  truth: readonly Box[],
+  predicted: readonly PredictedBox[],
+  opacity: number,
+): Picture {
   const image: Rgb = { data: Uint8Array.from(background.data), width: background.width, height: background.height };
   drawHeat(image, scale, patches, opacity);
   const thickness = Math.max(2, Math.round(image.width / 500));

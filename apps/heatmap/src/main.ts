@@ -8,7 +8,8 @@ type Opts = Omit<HeatmapOptions, 'widthPx' | 'opacity'> & { widthPx: string; opa
 
 void runTool<Opts>({
   name: 'heatmap',
-  summary: 'Draw a PNG per slide: the slide thumbnail, the patch scores as a heat map, the true boxes (green) and the predicted boxes (blue), with a legend.',
+  summary:
+    'Draw a PNG per slide: the slide thumbnail, the patch scores as a heat map, the true boxes (green) and the predicted boxes (blue), with a legend.',
   args: '[inputs...]',
   shared: { output: false, force: 'replace existing PNGs', provenance: false, threads: false },
   examples: [
@@ -18,11 +19,18 @@ void runTool<Opts>({
   ],
   options: (cmd) => {
     cmd
-      .requiredOption('-o, --output <png>', 'PNG to write; {slide} in the path is the slide id (needed for several slides)')
+      .requiredOption(
+        '-o, --output <png>',
+        'PNG to write; {slide} in the path is the slide id (needed for several slides)',
+      )
       .option('--boxes <file>', 'predicted boxes (box records; repeat for several files)', collect, [])
       .option('--truth <file>', 'true boxes: DigiLut box CSV or QuPath GeoJSON (repeatable)', collect, [])
       .option('--truth-class <names>', 'GeoJSON: only features of these comma-separated classifications')
-      .addOption(new Option('--bad-boxes <policy>', 'bad truth boxes (as wsi-eval): fail or drop').choices(BAD_BOX_POLICIES as string[]).default('fail'))
+      .addOption(
+        new Option('--bad-boxes <policy>', 'bad truth boxes (as wsi-eval): fail or drop')
+          .choices(BAD_BOX_POLICIES as string[])
+          .default('fail'),
+      )
       .option('--slide <path>', 'the slide file for the background (one slide)')
       .option('--slides <dir>', 'folder holding <slide_id>.<ext> slide files')
       .option('--width-px <n>', 'picture width in pixels (height follows the slide)', '1200')
@@ -38,5 +46,9 @@ where they coincide; neutral (padded) boxes are not drawn.`,
     );
   },
   run: (ctx, inputs, o) =>
-    run(ctx, inputs, { ...o, widthPx: integerIn('--width-px', '[64, 20000]')(o.widthPx), opacity: numberIn('--opacity', '[0, 1]')(o.opacity) }),
+    run(ctx, inputs, {
+      ...o,
+      widthPx: integerIn('--width-px', '[64, 20000]')(o.widthPx),
+      opacity: numberIn('--opacity', '[0, 1]')(o.opacity),
+    }),
 });

@@ -2,7 +2,16 @@
 // composed with the picture into one PNG. sharp and OpenSlide are loaded only when drawing.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { heatColour, PREDICTED_COLOUR, TRUTH_COLOUR, type Colour, type Picture, type PredictedBox, type Rgb, boxPixels } from './heatmap';
+import {
+  heatColour,
+  PREDICTED_COLOUR,
+  TRUTH_COLOUR,
+  type Colour,
+  type Picture,
+  type PredictedBox,
+  type Rgb,
+  boxPixels,
+} from './heatmap';
 
 export const LEGEND_PX = 64;
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
@@ -56,7 +65,11 @@ ${bar}</g></svg>`;
 }
 
 /** The PNG: picture, labels on it, legend below. */
-export async function composePng(pic: Picture, predicted: readonly PredictedBox[], facts: LegendFacts): Promise<Buffer> {
+export async function composePng(
+  pic: Picture,
+  predicted: readonly PredictedBox[],
+  facts: LegendFacts,
+): Promise<Buffer> {
   const { default: sharp } = await import('sharp');
   const { width, height } = pic.image;
   return sharp({ create: { width, height: height + LEGEND_PX, channels: 3, background: { r: 255, g: 255, b: 255 } } })
@@ -72,7 +85,12 @@ export async function composePng(pic: Picture, predicted: readonly PredictedBox[
 const SLIDE_EXT = /\.(tiff?|svs|ndpi|mrxs|scn|vms|vmu|bif|czi|qptiff)$/i;
 
 /** The slide file: the one given, else the path in the slide facts, else <dir>/<slide_id>.<ext>. */
-export function findSlide(slideId: string, given: string | undefined, factsPath: string | undefined, dir: string | undefined): string | null {
+export function findSlide(
+  slideId: string,
+  given: string | undefined,
+  factsPath: string | undefined,
+  dir: string | undefined,
+): string | null {
   if (given) return given;
   if (factsPath && existsSync(factsPath)) return factsPath;
   if (dir && existsSync(dir)) {
@@ -87,11 +105,15 @@ export function findSlide(slideId: string, given: string | undefined, factsPath:
  * resized; the slide's thumbnail when even that level is too big to read at once.
  */
 export async function slideBackground(path: string, width: number, height: number): Promise<Rgb> {
-  const [{ Slide, argbToRgb }, { default: sharp }] = await Promise.all([import('@slidepipe/openslide'), import('sharp')]);
+  const [{ Slide, argbToRgb }, { default: sharp }] = await Promise.all([
+    import('@slidepipe/openslide'),
+    import('sharp'),
+  ]);
   const slide = await Slide.open(path);
   try {
     let level = slide.levelCount - 1;
-    while (level > 0 && (slide.levelDimensions[level].width < width || slide.levelDimensions[level].height < height)) level--;
+    while (level > 0 && (slide.levelDimensions[level].width < width || slide.levelDimensions[level].height < height))
+      level--;
     const dims = slide.levelDimensions[level];
     let rgbData: Buffer;
     let w: number;
@@ -104,9 +126,14 @@ export async function slideBackground(path: string, width: number, height: numbe
       const t = slide.readAssociatedImage('thumbnail');
       [rgbData, w, h] = [t.data, t.width, t.height];
     } else {
-      throw new Error(`its smallest level (${dims.width} x ${dims.height} px) is too large to read whole, and it has no thumbnail`);
+      throw new Error(
+        `its smallest level (${dims.width} x ${dims.height} px) is too large to read whole, and it has no thumbnail`,
+      );
     }
-    const data = await sharp(rgbData, { raw: { width: w, height: h, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+    const data = await sharp(rgbData, { raw: { width: w, height: h, channels: 3 } })
+      .resize(width, height, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     return { data: new Uint8Array(data), width, height };
   } finally {
     await slide.close();

@@ -2,7 +2,14 @@
 // drawn into one PNG.
 import { loadTruth, type BadBoxPolicy, type Truth } from '@slidepipe/geometry';
 import { usageError, type Logger, type ToolContext } from '@slidepipe/cli';
-import { checkOutput, groupBySlide, readRecords, slideOutputPath, writeFileAtomic, type RecordStream } from '@slidepipe/io';
+import {
+  checkOutput,
+  groupBySlide,
+  readRecords,
+  slideOutputPath,
+  writeFileAtomic,
+  type RecordStream,
+} from '@slidepipe/io';
 import { patchExtent, slideFactsOf, type SlideFacts } from '@slidepipe/schema';
 import { blankCanvas, canvasSize, drawPicture, type PatchScores, type PredictedBox, type Rgb } from './heatmap';
 import { composePng, findSlide, LEGEND_PX, slideBackground } from './render';
@@ -64,14 +71,19 @@ async function readPredicted(paths: string[]): Promise<Map<string, PredictedBox[
 
 async function* slidesOf(streams: AsyncIterable<RecordStream>): AsyncGenerator<SlideScores> {
   for await (const s of streams) {
-    const bySlide = await groupBySlide(s, ['x0', 'y0', 'w0', 'h0', 'score'], () => new Scores(), (sc, [x0, y0, w0, h0, score], i) => {
-      sc.n++;
-      sc.x0.push(x0[i]);
-      sc.y0.push(y0[i]);
-      sc.w0.push(w0[i]);
-      sc.h0.push(h0[i]);
-      sc.score.push(score[i]);
-    });
+    const bySlide = await groupBySlide(
+      s,
+      ['x0', 'y0', 'w0', 'h0', 'score'],
+      () => new Scores(),
+      (sc, [x0, y0, w0, h0, score], i) => {
+        sc.n++;
+        sc.x0.push(x0[i]);
+        sc.y0.push(y0[i]);
+        sc.w0.push(w0[i]);
+        sc.h0.push(h0[i]);
+        sc.score.push(score[i]);
+      },
+    );
     for (const [id, scores] of bySlide) yield { id, facts: slideFactsOf(s.meta, id), scores };
   }
 }
@@ -85,7 +97,13 @@ function slideSize(s: SlideScores, log: Logger): { width0: number; height0: numb
 }
 
 /** The slide read at canvas size, else a grey canvas (saying why). */
-async function background(s: SlideScores, slidePath: string | null, width: number, height: number, log: Logger): Promise<Rgb> {
+async function background(
+  s: SlideScores,
+  slidePath: string | null,
+  width: number,
+  height: number,
+  log: Logger,
+): Promise<Rgb> {
   if (!slidePath) {
     log.info(`slide ${s.id}: no slide file found, grey background (see --slide, --slides)`);
     return blankCanvas(width, height);
@@ -104,21 +122,41 @@ interface Drawn {
   done: string;
 }
 
-async function drawSlide(s: SlideScores, slidePath: string | null, truth: Truth | null, preds: PredictedBox[], o: HeatmapOptions, log: Logger): Promise<Drawn> {
+async function drawSlide(
+  s: SlideScores,
+  slidePath: string | null,
+  truth: Truth | null,
+  preds: PredictedBox[],
+  o: HeatmapOptions,
+  log: Logger,
+): Promise<Drawn> {
   const { width0, height0 } = slideSize(s, log);
   const { width, height, scale } = canvasSize(width0, height0, o.widthPx);
   const back = await background(s, slidePath, width, height, log);
   const trueBoxes = truth?.bySlide.get(s.id) ?? [];
   const pic = drawPicture(back, scale, s.scores, trueBoxes, preds, o.opacity);
-  const png = await composePng(pic, preds, { slideId: s.id, width0, height0, truth: trueBoxes.length, predicted: preds.length, patches: s.scores.n });
-  return { png, done: `${width} x ${height + LEGEND_PX} px, ${preds.length} predicted and ${trueBoxes.length} true box(es)` };
+  const png = await composePng(pic, preds, {
+    slideId: s.id,
+    width0,
+    height0,
+    truth: trueBoxes.length,
+    predicted: preds.length,
+    patches: s.scores.n,
+  });
+  return {
+    png,
+    done: `${width} x ${height + LEGEND_PX} px, ${preds.length} predicted and ${trueBoxes.length} true box(es)`,
+  };
 }
 
 export async function run(ctx: ToolContext, inputs: string[], o: HeatmapOptions): Promise<void> {
   const perSlide = o.output.includes('{slide}');
   if (!perSlide) checkOutput(o.output, ctx.force);
-  const truth = o.truth.length ? loadTruth(o.truth, { classNames: o.truthClass?.split(',').map((s) => s.trim()), badBoxes: o.badBoxes }) : null;
-  if (truth?.skipped.length) ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out, first: ${truth.skipped[0]}`);
+  const truth = o.truth.length
+    ? loadTruth(o.truth, { classNames: o.truthClass?.split(',').map((s) => s.trim()), badBoxes: o.badBoxes })
+    : null;
+  if (truth?.skipped.length)
+    ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out, first: ${truth.skipped[0]}`);
   const predicted = o.boxes.length ? await readPredicted(o.boxes) : new Map<string, PredictedBox[]>();
   const write = (path: string, d: Drawn) => {
     writeFileAtomic(path, d.png, ctx.force);

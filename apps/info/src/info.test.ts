@@ -9,11 +9,24 @@ describe('slideInfo', () => {
     const slide = await Slide.open(SVS);
     try {
       const info = slideInfo(slide, { magnification: 20 }, 256);
-      expect(info).toMatchObject({ vendor: 'aperio', width0: 2220, height0: 2967, level_count: 1, mpp: { x: 0.499, source: 'openslide' } });
+      expect(info).toMatchObject({
+        vendor: 'aperio',
+        width0: 2220,
+        height0: 2967,
+        level_count: 1,
+        mpp: { x: 0.499, source: 'openslide' },
+      });
       expect(info.magnification).toEqual({ value: 20, source: 'openslide' });
       expect(info.levels[0]).toMatchObject({ mpp: 0.499, magnification: 20, tile_width: 240, tile_height: 240 });
       expect(Object.keys(info.associated_images).sort()).toEqual(['label', 'macro', 'thumbnail']);
-      expect(info.target).toMatchObject({ mpp: 0.499, level: 0, resample: false, read_px: 256, extent0_px: 256, output_mpp: 0.499 });
+      expect(info.target).toMatchObject({
+        mpp: 0.499,
+        level: 0,
+        resample: false,
+        read_px: 256,
+        extent0_px: 256,
+        output_mpp: 0.499,
+      });
       expect(info.properties['aperio.AppMag']).toBe('20');
     } finally {
       await slide.close();

@@ -50,7 +50,8 @@ export interface SlideInfo {
   properties: Record<string, string>;
 }
 
-const numberOrNull = (v: string | undefined) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+const numberOrNull = (v: string | undefined) =>
+  v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v);
 
 export function slideInfo(slide: Slide, target: Target, tilePx: number): SlideInfo {
   const mpp = slide.mpp;

@@ -15,10 +15,23 @@ void runTool<InfoFlags>({
   ],
   options: (cmd) => {
     cmd
-      .addOption(new Option('--mpp <um>', 'target µm per pixel for the read plan (default 0.5)').argParser(positiveNumber('--mpp')).conflicts('magnification'))
-      .addOption(new Option('--magnification <x>', 'target magnification relative to the objective power, e.g. 20').argParser(positiveNumber('--magnification')))
+      .addOption(
+        new Option('--mpp <um>', 'target µm per pixel for the read plan (default 0.5)')
+          .argParser(positiveNumber('--mpp'))
+          .conflicts('magnification'),
+      )
+      .addOption(
+        new Option('--magnification <x>', 'target magnification relative to the objective power, e.g. 20').argParser(
+          positiveNumber('--magnification'),
+        ),
+      )
       .option('--slide-mpp <um>', "level-0 µm per pixel, replacing the slide's own", positiveNumber('--slide-mpp'))
-      .option('--tile-px <px>', 'patch side in output pixels for the read plan', integerIn('--tile-px', '1..65535'), 256);
+      .option(
+        '--tile-px <px>',
+        'patch side in output pixels for the read plan',
+        integerIn('--tile-px', '1..65535'),
+        256,
+      );
   },
   run,
 });

@@ -19,8 +19,11 @@ export async function run(ctx: ToolContext, [path]: string[], f: InfoFlags): Pro
     if (!slide.mpp) {
       const fix = 'give the level-0 resolution with --slide-mpp UM_PER_PX (e.g. 0.25 for a 40x scan)';
       // Asked for a plan that cannot be made: an error; otherwise the facts, with the plan left out.
-      if (asked) throw new SlidepipeError('bad-input', slide.path, `the slide states no resolution, so no read plan: ${fix}`);
-      ctx.log.warn(`${slide.path}: the slide states no resolution (no openslide.mpp-x, no usable TIFF resolution tags): ${fix}`);
+      if (asked)
+        throw new SlidepipeError('bad-input', slide.path, `the slide states no resolution, so no read plan: ${fix}`);
+      ctx.log.warn(
+        `${slide.path}: the slide states no resolution (no openslide.mpp-x, no usable TIFF resolution tags): ${fix}`,
+      );
     }
     await writeStdout(`${JSON.stringify(slideInfo(slide, target, f.tilePx), null, 2)}\n`);
   } finally {

@@ -66,7 +66,9 @@ class MemorySink implements RecordSink {
   }
   /** Every output row as a plain object. */
   records(): Record<string, unknown>[] {
-    return this.streams.flatMap((s) => s.batches.flatMap((b) => b.toArray().map((r) => r.toJSON() as Record<string, unknown>)));
+    return this.streams.flatMap((s) =>
+      s.batches.flatMap((b) => b.toArray().map((r) => r.toJSON() as Record<string, unknown>)),
+    );
   }
 }
 
@@ -74,9 +76,13 @@ async function* of(...streams: RecordStream[]) {
   yield* streams;
 }
 
-const csvFile = (rows: string[]) => readBoxFile('train.csv', new TextEncoder().encode(['filename,x1,x2,y1,y2,max_x,max_y', ...rows].join('\n')));
+const csvFile = (rows: string[]) =>
+  readBoxFile('train.csv', new TextEncoder().encode(['filename,x1,x2,y1,y2,max_x,max_y', ...rows].join('\n')));
 
-function options(boxes: BoxFile | null, extra: Partial<LabelOptions> = {}): LabelOptions & { warnings: string[]; infos: string[] } {
+function options(
+  boxes: BoxFile | null,
+  extra: Partial<LabelOptions> = {},
+): LabelOptions & { warnings: string[]; infos: string[] } {
   const warnings: string[] = [];
   const infos: string[] = [];
   return {
@@ -175,7 +181,9 @@ describe('wsi-label on a 940-px DigiLut box and a 512-px patch grid', () => {
     const o = options(boxes);
     await labelStreams(of(gridStream('other_b', 3)), sink, o);
     const rows = sink.records();
-    expect(rows.every((r) => r.label === 0 && r.coverage === 0 && r.iou === 0 && r.giou === -1 && r.box_id === null)).toBe(true);
+    expect(
+      rows.every((r) => r.label === 0 && r.coverage === 0 && r.iou === 0 && r.giou === -1 && r.box_id === null),
+    ).toBe(true);
     expect(o.infos.join('\n')).toMatch(/slide other_b: no annotations in train\.csv: every patch is negative/);
   });
 
@@ -193,7 +201,12 @@ describe('wsi-label on a 940-px DigiLut box and a 512-px patch grid', () => {
     const again = new MemorySink();
     await labelStreams(of(labelled), again, options(null, { rule: parseLabelRule('coverage>=0.7') }));
     const rows = again.records();
-    expect(rows.filter((r) => r.label === 1).map((r) => `${r.col},${r.row}`).sort()).toEqual(['2,2', '2,3', '3,2']);
+    expect(
+      rows
+        .filter((r) => r.label === 1)
+        .map((r) => `${r.col},${r.row}`)
+        .sort(),
+    ).toEqual(['2,2', '2,3', '3,2']);
     expect(at(rows, 1536, 1024).iou).toBeCloseTo(206848 / 938896, 6);
     expect(again.streams[0].meta.provenance.map((p) => p.tool)).toEqual(['wsi-label', 'wsi-label']);
   });
@@ -209,25 +222,37 @@ describe('wsi-label and bad annotations', () => {
 
   it('under --bad-boxes fail lists every bad row with its line, then stops', async () => {
     const o = options(boxes);
-    await expect(labelStreams(of(gridStream('s_a', 4)), new MemorySink(), o)).rejects.toThrow(/train\.csv: 3 bad annotations for slide s_a.*--bad-boxes drop/);
+    await expect(labelStreams(of(gridStream('s_a', 4)), new MemorySink(), o)).rejects.toThrow(
+      /train\.csv: 3 bad annotations for slide s_a.*--bad-boxes drop/,
+    );
     expect(o.warnings).toHaveLength(3);
     expect(o.warnings[0]).toMatch(/^train\.csv:3: slide s_a: x1 > x2/);
     expect(o.warnings[1]).toMatch(/^train\.csv:4: slide s_a: duplicate of line 2/);
-    expect(o.warnings[2]).toMatch(/^train\.csv:5: slide s_a: .*slide size in the file \(max_x=4096, max_y=4000\) differs from the slide's 4096 x 4096 px/);
+    expect(o.warnings[2]).toMatch(
+      /^train\.csv:5: slide s_a: .*slide size in the file \(max_x=4096, max_y=4000\) differs from the slide's 4096 x 4096 px/,
+    );
   });
 
   it('under --bad-boxes drop reports each dropped row and labels with the rest', async () => {
     const o = options(boxes, { badBoxes: 'drop' });
     const sink = new MemorySink();
     const counts = await labelStreams(of(gridStream('s_a', 4)), sink, o);
-    expect(o.warnings.map((w) => w.split(':').slice(0, 2).join(':'))).toEqual(['train.csv:3', 'train.csv:4', 'train.csv:5']);
+    expect(o.warnings.map((w) => w.split(':').slice(0, 2).join(':'))).toEqual([
+      'train.csv:3',
+      'train.csv:4',
+      'train.csv:5',
+    ]);
     expect(o.warnings.every((w) => w.endsWith('dropped (--bad-boxes drop)'))).toBe(true);
     expect(counts.get('s_a')).toMatchObject({ boxes: 1, dropped: 3, positives: 4 });
-    expect(sink.streams[0].meta.provenance[0].params).toEqual({ slides: { s_a: { boxes: 1, dropped: 3, excluded: 0 } } });
+    expect(sink.streams[0].meta.provenance[0].params).toEqual({
+      slides: { s_a: { boxes: 1, dropped: 3, excluded: 0 } },
+    });
   });
 
   it('leaves out excluded boxes and reports them', async () => {
-    const o = options(csvFile(['s_a.tif,1000,1940,1000,1940,4096,4096']), { exclude: new Set(['s_a:x1000-1940:y1000-1940']) });
+    const o = options(csvFile(['s_a.tif,1000,1940,1000,1940,4096,4096']), {
+      exclude: new Set(['s_a:x1000-1940:y1000-1940']),
+    });
     const sink = new MemorySink();
     const counts = await labelStreams(of(gridStream('s_a', 4)), sink, o);
     expect(counts.get('s_a')).toMatchObject({ boxes: 0, excluded: 1, positives: 0 });

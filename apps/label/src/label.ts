@@ -60,7 +60,8 @@ const LABEL_NAMES = new Set(['coverage', 'iou', 'giou', 'box_id', 'label']);
 const NO_ANNOTATIONS = new AnnotationSet([]);
 const utf8 = new TextEncoder();
 
-const float32Data = (values: Float32Array): Data => makeData({ type: new Float32(), length: values.length, data: values });
+const float32Data = (values: Float32Array): Data =>
+  makeData({ type: new Float32(), length: values.length, data: values });
 
 /** A nullable utf8 column; box ids repeat along a slide, so each distinct id is encoded once. */
 function utf8Data(values: (string | null)[]): Data {
@@ -83,7 +84,14 @@ function utf8Data(values: (string | null)[]): Data {
   }
   const data = new Uint8Array(total);
   for (let i = 0; i < n; i++) if (values[i] !== null) data.set(bytes.get(values[i]!)!, offsets[i]);
-  return makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls ? nullBitmap : undefined, valueOffsets: offsets, data });
+  return makeData({
+    type: new Utf8(),
+    length: n,
+    nullCount: nulls,
+    nullBitmap: nulls ? nullBitmap : undefined,
+    valueOffsets: offsets,
+    data,
+  });
 }
 
 /**
@@ -108,7 +116,7 @@ export function slideRuns(vec: Vector): { start: number; end: number; id: string
     for (let i = 0; i < vec.length; i++) runs.push({ start: i, end: i + 1, id: String(vec.get(i)) });
     return runs;
   }
-  for (let i = 0; i < vec.length; ) {
+  for (let i = 0; i < vec.length;) {
     let j = i + 1;
     while (j < vec.length && same(i, j)) j++;
     runs.push({ start: i, end: j, id: vec.get(i) as string });
@@ -152,12 +160,16 @@ export async function labelStreams(
     const size = sizeOf(facts);
     if (!size && !warnedNoSize) {
       warnedNoSize = true;
-      opts.log.warn(`${source}: slide ${slideId}: the stream carries no slide size; annotations are checked against the box file's own max_x/max_y only`);
+      opts.log.warn(
+        `${source}: slide ${slideId}: the stream carries no slide size; annotations are checked against the box file's own max_x/max_y only`,
+      );
     }
     const a = slideAnnotations(opts.boxes, slideId, size, opts.exclude);
     for (const x of a.excluded) opts.log.info(`${x.where}: slide ${slideId}: box ${x.id} excluded (--exclude)`);
     for (const r of a.rejected) {
-      opts.log.warn(`${r.where}: slide ${slideId}: ${r.problems.join('; ')}${opts.badBoxes === 'drop' ? ': dropped (--bad-boxes drop)' : ''}`);
+      opts.log.warn(
+        `${r.where}: slide ${slideId}: ${r.problems.join('; ')}${opts.badBoxes === 'drop' ? ': dropped (--bad-boxes drop)' : ''}`,
+      );
     }
     if (a.rejected.length && opts.badBoxes === 'fail') {
       throw inputError(
@@ -165,7 +177,8 @@ export async function labelStreams(
         `${a.rejected.length} bad annotation${a.rejected.length > 1 ? 's' : ''} for slide ${slideId} (listed above); fix the file or pass --bad-boxes drop to leave them out`,
       );
     }
-    if (a.used.length === 0) opts.log.info(`slide ${slideId}: no annotations in ${opts.boxes.path}: every patch is negative`);
+    if (a.used.length === 0)
+      opts.log.info(`slide ${slideId}: no annotations in ${opts.boxes.path}: every patch is negative`);
     resolved.set(slideId, a);
     return a;
   };
@@ -174,7 +187,10 @@ export async function labelStreams(
     const inputDef = recordDef(s.meta.record);
     if (!opts.boxes) {
       if (s.meta.record !== 'labelled-patch') {
-        throw usageError('--boxes', `${s.source} holds ${s.meta.record} records: give --boxes to label them (without it only labelled-patch records can be re-labelled)`);
+        throw usageError(
+          '--boxes',
+          `${s.source} holds ${s.meta.record} records: give --boxes to label them (without it only labelled-patch records can be re-labelled)`,
+        );
       }
     }
     const facts = new Map(slidesOfMeta(s.meta).map((f) => [f.slide_id, f]));
@@ -198,7 +214,9 @@ export async function labelStreams(
     const schema = schemaFor(meta, extras);
     await sink.begin(schema, meta);
     for await (const batch of s.batches) {
-      const labels = opts.boxes ? measureBatch(batch, (id) => annotationsOf(id, facts.get(id), s.source)!, opts.rule, s.source, counts) : relabelBatch(batch, opts.rule, counts);
+      const labels = opts.boxes
+        ? measureBatch(batch, (id) => annotationsOf(id, facts.get(id), s.source)!, opts.rule, s.source, counts)
+        : relabelBatch(batch, opts.rule, counts);
       await sink.write(withLabels(schema, batch, labels));
     }
     await sink.end();
@@ -239,7 +257,10 @@ function measureBatch(
     const c = countsOf(counts, run.id);
     for (let i = run.start; i < run.end; i++) {
       if (!(w0[i] > 0 && h0[i] > 0)) {
-        throw inputError(source, `patch at x0=${x0[i]}, y0=${y0[i]} has an empty footprint (w0=${w0[i]}, h0=${h0[i]}) (slide ${run.id})`);
+        throw inputError(
+          source,
+          `patch at x0=${x0[i]}, y0=${y0[i]} has an empty footprint (w0=${w0[i]}, h0=${h0[i]}) (slide ${run.id})`,
+        );
       }
       if (set.size === 0) {
         giou[i] = -1;
@@ -257,7 +278,13 @@ function measureBatch(
     }
     c.patches += run.end - run.start;
   }
-  return { coverage: float32Data(coverage), iou: float32Data(iou), giou: float32Data(giou), box_id: utf8Data(boxId), label: makeData({ type: new Int8(), length: n, data: label }) };
+  return {
+    coverage: float32Data(coverage),
+    iou: float32Data(iou),
+    giou: float32Data(giou),
+    box_id: utf8Data(boxId),
+    label: makeData({ type: new Int8(), length: n, data: label }),
+  };
 }
 
 /** Re-labels labelled patches from their stored measures (rules in MEASURE_ONLY_RULES). */
@@ -280,7 +307,13 @@ function relabelBatch(batch: RecordBatch, rule: LabelRule, counts: Map<string, S
     c.patches += run.end - run.start;
   }
   // The measures are kept as they are; only the label changes.
-  return { coverage: coverage.data[0], iou: iou.data[0], giou: giou.data[0], box_id: boxIds.data[0], label: makeData({ type: new Int8(), length: n, data: label }) };
+  return {
+    coverage: coverage.data[0],
+    iou: iou.data[0],
+    giou: giou.data[0],
+    box_id: boxIds.data[0],
+    label: makeData({ type: new Int8(), length: n, data: label }),
+  };
 }
 
 /** The output batch: input columns (no copy) with the label columns set or replaced. */

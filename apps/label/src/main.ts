@@ -1,6 +1,12 @@
 import { Option } from 'commander';
 import { runTool } from '@slidepipe/cli';
-import { BAD_BOX_POLICIES, CSV_ID_RULE, DEFAULT_LABEL_RULE, GEOJSON_ID_RULE, labelRuleDefinitions } from '@slidepipe/geometry';
+import {
+  BAD_BOX_POLICIES,
+  CSV_ID_RULE,
+  DEFAULT_LABEL_RULE,
+  GEOJSON_ID_RULE,
+  labelRuleDefinitions,
+} from '@slidepipe/geometry';
 import { run, type LabelFlags } from './run';
 
 const ruleHelp = labelRuleDefinitions()
@@ -21,16 +27,28 @@ void runTool<LabelFlags>({
   ],
   options: (cmd) => {
     cmd
-      .option('--boxes <file>', 'DigiLut train CSV (filename,x1,x2,y1,y2,max_x,max_y) or QuPath GeoJSON export, level-0 px')
+      .option(
+        '--boxes <file>',
+        'DigiLut train CSV (filename,x1,x2,y1,y2,max_x,max_y) or QuPath GeoJSON export, level-0 px',
+      )
       .option('--rule <rule>', `labelling rule: ${ruleHelp}`, DEFAULT_LABEL_RULE)
       .addOption(
-        new Option('--bad-boxes <policy>', 'annotations outside the slide, of zero or negative size, x1 > x2, duplicated, or whose stated slide size differs from the slide: fail (stop, after listing them all) or drop (leave them out); each is reported on stderr with its line either way')
+        new Option(
+          '--bad-boxes <policy>',
+          'annotations outside the slide, of zero or negative size, x1 > x2, duplicated, or whose stated slide size differs from the slide: fail (stop, after listing them all) or drop (leave them out); each is reported on stderr with its line either way',
+        )
           .choices(BAD_BOX_POLICIES as string[])
           .default('fail'),
       )
-      .option('--exclude <ids>', `box ids to leave out: a file (one id per line, # comments) or a comma-separated list; CSV box id = ${CSV_ID_RULE}; GeoJSON box id = ${GEOJSON_ID_RULE}`)
+      .option(
+        '--exclude <ids>',
+        `box ids to leave out: a file (one id per line, # comments) or a comma-separated list; CSV box id = ${CSV_ID_RULE}; GeoJSON box id = ${GEOJSON_ID_RULE}`,
+      )
       .option('--slide-id <id>', 'the slide a GeoJSON file annotates (default: the file name without .geojson)')
-      .option('--check', 'check --boxes without reading patches: print every annotation (line, slide, id, status) to stdout; exit 65 when any is bad');
+      .option(
+        '--check',
+        'check --boxes without reading patches: print every annotation (line, slide, id, status) to stdout; exit 65 when any is bad',
+      );
   },
   run,
 });

@@ -1,7 +1,15 @@
 // wsi-label's run: label the patch streams against the annotations, or (--check) list the annotations.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { inputError, namedAs, SlidepipeError, usageError, type ToolContext } from '@slidepipe/cli';
-import { GeometryError, parseLabelRule, readBoxFile, slideAnnotations, type BadBoxPolicy, type BoxFile, type LabelRule } from '@slidepipe/geometry';
+import {
+  GeometryError,
+  parseLabelRule,
+  readBoxFile,
+  slideAnnotations,
+  type BadBoxPolicy,
+  type BoxFile,
+  type LabelRule,
+} from '@slidepipe/geometry';
 import { openRecordSink, readRecords } from '@slidepipe/io';
 import { parseExcludeList } from './exclude';
 import { labelStreams, MEASURE_ONLY_RULES } from './label';
@@ -34,7 +42,9 @@ function loadExclude(ctx: ToolContext, f: LabelFlags, boxes: BoxFile | null): Ex
     : { ids: new Set<string>(), from: 'none' };
   const unknown = boxes ? [...exclude.ids].filter((id) => !boxes.ids.has(id)) : [];
   if (unknown.length) {
-    ctx.log.warn(`--exclude: ${unknown.length} id${unknown.length > 1 ? 's' : ''} match no box in ${boxes!.path}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
+    ctx.log.warn(
+      `--exclude: ${unknown.length} id${unknown.length > 1 ? 's' : ''} match no box in ${boxes!.path}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`,
+    );
   }
   return exclude;
 }
@@ -49,7 +59,8 @@ function checkReport(file: BoxFile, exclude: ReadonlySet<string>): { text: strin
     for (const r of a.rejected) byWhere.set(r.where, `bad: ${r.problems.join('; ')}`);
     for (const x of a.excluded) byWhere.set(x.where, 'excluded');
     bad += a.rejected.length;
-    for (const c of file.bySlide.get(slide) ?? []) lines.push(`${c.where}\t${slide}\t${c.id ?? ''}\t${byWhere.get(c.where) ?? 'ok'}`);
+    for (const c of file.bySlide.get(slide) ?? [])
+      lines.push(`${c.where}\t${slide}\t${c.id ?? ''}\t${byWhere.get(c.where) ?? 'ok'}`);
   }
   return { text: `${lines.join('\n')}\n`, bad };
 }
@@ -60,13 +71,26 @@ function check(ctx: ToolContext, inputs: string[], f: LabelFlags, boxes: BoxFile
   const { text, bad } = checkReport(boxes, exclude.ids);
   process.stdout.write(text);
   const total = [...boxes.bySlide.values()].reduce((s, l) => s + l.length, 0);
-  ctx.log.info(`${boxes.path}: ${total} annotations on ${boxes.bySlide.size} slides, ${bad} bad, ${exclude.ids.size} excluded ids (sha256 ${boxes.sha256})`);
-  if (bad && f.badBoxes === 'fail') throw inputError(boxes.path, `${bad} bad annotation${bad > 1 ? 's' : ''} (listed on stdout)`);
+  ctx.log.info(
+    `${boxes.path}: ${total} annotations on ${boxes.bySlide.size} slides, ${bad} bad, ${exclude.ids.size} excluded ids (sha256 ${boxes.sha256})`,
+  );
+  if (bad && f.badBoxes === 'fail')
+    throw inputError(boxes.path, `${bad} bad annotation${bad > 1 ? 's' : ''} (listed on stdout)`);
 }
 
-async function label(ctx: ToolContext, inputs: string[], f: LabelFlags, rule: LabelRule, boxes: BoxFile | null, exclude: Exclude): Promise<void> {
+async function label(
+  ctx: ToolContext,
+  inputs: string[],
+  f: LabelFlags,
+  rule: LabelRule,
+  boxes: BoxFile | null,
+  exclude: Exclude,
+): Promise<void> {
   if (!boxes && !MEASURE_ONLY_RULES.includes(rule.name)) {
-    throw usageError('--boxes', `rule ${rule.spec} needs the annotations; only ${MEASURE_ONLY_RULES.join(', ')} rules re-label from stored measures`);
+    throw usageError(
+      '--boxes',
+      `rule ${rule.spec} needs the annotations; only ${MEASURE_ONLY_RULES.join(', ')} rules re-label from stored measures`,
+    );
   }
   const params = {
     rule: rule.spec,
@@ -105,7 +129,8 @@ export async function run(ctx: ToolContext, inputs: string[], f: LabelFlags): Pr
     throw namedAs(e, GeometryError, '--rule');
   }
   const boxes = f.boxes ? loadBoxes(f.boxes, f.slideId) : null;
-  if (f.slideId && boxes?.format !== 'geojson') throw usageError('--slide-id', 'only applies to a GeoJSON --boxes file');
+  if (f.slideId && boxes?.format !== 'geojson')
+    throw usageError('--slide-id', 'only applies to a GeoJSON --boxes file');
   const exclude = loadExclude(ctx, f, boxes);
   if (f.check) check(ctx, inputs, f, boxes, exclude);
   else await label(ctx, inputs, f, rule, boxes, exclude);

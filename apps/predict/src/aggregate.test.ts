@@ -8,7 +8,10 @@ const close = (a: Float32Array, b: number[]) => a.forEach((v, i) => expect(v).to
 
 describe('aggregates', () => {
   it('mean-prob averages probabilities, mean-logit averages logits', () => {
-    close(AGGREGATORS['mean-prob'].score(o, 3), [0, 1, 2].map((i) => (sig(logits[0][i]) + sig(logits[1][i]) + sig(logits[2][i])) / 3));
+    close(
+      AGGREGATORS['mean-prob'].score(o, 3),
+      [0, 1, 2].map((i) => (sig(logits[0][i]) + sig(logits[1][i]) + sig(logits[2][i])) / 3),
+    );
     close(AGGREGATORS['mean-logit'].score(o, 3), [sig(0), sig(2), sig(-8 / 3)]);
     expect(AGGREGATORS['mean-prob'].threshold([0.2, 0.4])).toBeCloseTo(0.3);
     expect(AGGREGATORS['mean-logit'].threshold([sig(1), sig(3)])).toBeCloseTo(sig(2), 5);

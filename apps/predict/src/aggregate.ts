@@ -54,7 +54,7 @@ export const AGGREGATORS = {
     threshold: (ts) => Math.max(...ts),
   },
   vote: {
-    summary: "share of folds at or above their own threshold",
+    summary: 'share of folds at or above their own threshold',
     score(o, n) {
       const out = new Float32Array(n);
       o.probs.forEach((p, k) => {

@@ -6,7 +6,7 @@ import { run, type PredictFlags } from './run';
 void runTool<PredictFlags>({
   name: 'predict',
   summary:
-    'Score embedding records with every fold head of a wsi-train model folder and write patch-score records: the ensemble score and each fold\'s probability (one stream per slide).',
+    "Score embedding records with every fold head of a wsi-train model folder and write patch-score records: the ensemble score and each fold's probability (one stream per slide).",
   args: '[embeddings...]',
   examples: [
     'wsi-tile test.tif | wsi-embed | wsi-predict --models models/ | wsi-boxes --count 4',
@@ -15,9 +15,15 @@ void runTool<PredictFlags>({
   ],
   options: (cmd) => {
     cmd
-      .requiredOption('--models <dir>', 'model folder written by wsi-train (ensemble.json and one fold-<k>.onnx per fold)')
+      .requiredOption(
+        '--models <dir>',
+        'model folder written by wsi-train (ensemble.json and one fold-<k>.onnx per fold)',
+      )
       .addOption(
-        new Option('--aggregate <name>', `ensemble score: ${AGGREGATE_NAMES.map((n) => `${n} (${AGGREGATORS[n].summary})`).join('; ')}; default: as in ensemble.json`).choices(AGGREGATE_NAMES),
+        new Option(
+          '--aggregate <name>',
+          `ensemble score: ${AGGREGATE_NAMES.map((n) => `${n} (${AGGREGATORS[n].summary})`).join('; ')}; default: as in ensemble.json`,
+        ).choices(AGGREGATE_NAMES),
       );
   },
   run,

@@ -54,7 +54,8 @@ export function readManifest(dir: string): { manifest: EnsembleManifest; sha256:
   if (!existsSync(dir)) throw new SlidepipeError('no-input', dir, 'no such model folder');
   if (!statSync(dir).isDirectory()) throw inputError(dir, 'is not a folder; --models takes the folder wsi-train wrote');
   const path = join(dir, ENSEMBLE_FILE);
-  if (!existsSync(path)) throw inputError(dir, `no ${ENSEMBLE_FILE}: not a wsi-train model folder (or training did not finish)`);
+  if (!existsSync(path))
+    throw inputError(dir, `no ${ENSEMBLE_FILE}: not a wsi-train model folder (or training did not finish)`);
   const text = readFileSync(path);
   let raw: unknown;
   try {
@@ -64,7 +65,10 @@ export function readManifest(dir: string): { manifest: EnsembleManifest; sha256:
   }
   const r = manifestSchema.safeParse(raw);
   if (!r.success) {
-    throw inputError(path, `not a slidepipe ensemble manifest: ${r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`);
+    throw inputError(
+      path,
+      `not a slidepipe ensemble manifest: ${r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return { manifest: r.data, sha256: createHash('sha256').update(text).digest('hex') };
 }
@@ -87,7 +91,11 @@ export async function openEnsemble(dir: string, threads: number): Promise<Ensemb
       const path = join(dir, f.file);
       const bytes = readFileSync(path);
       const got = createHash('sha256').update(bytes).digest('hex');
-      if (got !== f.sha256) throw inputError(path, `sha256 ${got.slice(0, 12)}... differs from ensemble.json's ${f.sha256.slice(0, 12)}...: the head was changed after training`);
+      if (got !== f.sha256)
+        throw inputError(
+          path,
+          `sha256 ${got.slice(0, 12)}... differs from ensemble.json's ${f.sha256.slice(0, 12)}...: the head was changed after training`,
+        );
       let session: Ort.InferenceSession;
       try {
         session = await createSession(bytes, { threads });
@@ -100,5 +108,11 @@ export async function openEnsemble(dir: string, threads: number): Promise<Ensemb
     await Promise.all(heads.map((h) => h.session.release()));
     throw e;
   }
-  return { dir, manifest, sha256, heads, close: async () => void (await Promise.all(heads.map((h) => h.session.release()))) };
+  return {
+    dir,
+    manifest,
+    sha256,
+    heads,
+    close: async () => void (await Promise.all(heads.map((h) => h.session.release()))),
+  };
 }

@@ -16,15 +16,36 @@ const BACKBONE = { kind: 'builtin', name: 'test-backbone', sha256: 'c'.repeat(64
 
 function writeModelFolder(dir: string, folds = 3, thresholds = [0.3, 0.5, 0.7]): void {
   const entries = Array.from({ length: folds }, (_, k) => {
-    const model = buildMlpInferenceModel({ inputDim: 4, hidden: [3] }, { params: initMlpParams({ inputDim: 4, hidden: [3] }, k + 1) });
+    const model = buildMlpInferenceModel(
+      { inputDim: 4, hidden: [3] },
+      { params: initMlpParams({ inputDim: 4, hidden: [3] }, k + 1) },
+    );
     writeFileSync(join(dir, `fold-${k}.onnx`), model);
-    return { fold: k, file: `fold-${k}.onnx`, sha256: createHash('sha256').update(model).digest('hex'), threshold: thresholds[k] };
+    return {
+      fold: k,
+      file: `fold-${k}.onnx`,
+      sha256: createHash('sha256').update(model).digest('hex'),
+      threshold: thresholds[k],
+    };
   });
-  const manifest = { format: 'slidepipe-ensemble', version: 1, backbone: BACKBONE, dim: 4, aggregate: 'mean-prob', threshold: 0.5, folds: entries };
+  const manifest = {
+    format: 'slidepipe-ensemble',
+    version: 1,
+    backbone: BACKBONE,
+    dim: 4,
+    aggregate: 'mean-prob',
+    threshold: 0.5,
+    folds: entries,
+  };
   writeFileSync(join(dir, 'ensemble.json'), JSON.stringify(manifest, null, 2));
 }
 
-function embeddingStream(slide: string, rows: number, backbone: object = BACKBONE, value: (i: number, j: number) => number = (i, j) => (i - j) / 4): RecordStream {
+function embeddingStream(
+  slide: string,
+  rows: number,
+  backbone: object = BACKBONE,
+  value: (i: number, j: number) => number = (i, j) => (i - j) / 4,
+): RecordStream {
   const meta: StreamMeta = {
     record: 'embedding',
     version: 1,
@@ -47,7 +68,14 @@ function embeddingStream(slide: string, rows: number, backbone: object = BACKBON
     embedding: Array.from(idx, (i) => Float32Array.from({ length: 4 }, (_, j) => value(i, j))),
     coverage: Float32Array.from(idx, (i) => i / 10),
   });
-  return { source: `${slide}.arrows`, schema, meta, batches: (async function* () { yield batch; })() };
+  return {
+    source: `${slide}.arrows`,
+    schema,
+    meta,
+    batches: (async function* () {
+      yield batch;
+    })(),
+  };
 }
 
 async function* streams(...s: ReturnType<typeof embeddingStream>[]) {
@@ -60,12 +88,22 @@ describe('wsi-predict', () => {
     writeModelFolder(dir);
     const e = await openEnsemble(dir, 1);
     const { sink, out } = memorySink();
-    const rows = await predictStreams(streams(embeddingStream('s_a', 5), embeddingStream('s_b', 2)), sink, e, { aggregate: 'max', provenance: null });
+    const rows = await predictStreams(streams(embeddingStream('s_a', 5), embeddingStream('s_b', 2)), sink, e, {
+      aggregate: 'max',
+      provenance: null,
+    });
     expect(rows).toBe(7);
     expect(out.map((s) => s.meta.slide?.slide_id)).toEqual(['s_a', 's_b']);
     const s = out[0];
     expect(s.meta.record).toBe('patch-score');
-    expect(s.meta.facts).toMatchObject({ folds: 3, fold_ids: [0, 1, 2], aggregate: 'max', threshold: 0.7, fold_thresholds: [0.3, 0.5, 0.7], tile_px: 256 });
+    expect(s.meta.facts).toMatchObject({
+      folds: 3,
+      fold_ids: [0, 1, 2],
+      aggregate: 'max',
+      threshold: 0.7,
+      fold_thresholds: [0.3, 0.5, 0.7],
+      tile_px: 256,
+    });
     const b = s.batches[0];
     const folds = b.getChild('fold_scores')!.get(3)!.toArray() as Float32Array;
     expect(folds.length).toBe(3);
@@ -83,11 +121,15 @@ describe('wsi-predict', () => {
     writeModelFolder(dir);
     const e = await openEnsemble(dir, 1);
     const other = embeddingStream('s_a', 2, { ...BACKBONE, name: 'resnet18', sha256: 'd'.repeat(64) });
-    await expect(predictStreams(streams(other), memorySink().sink, e, { aggregate: 'mean-prob', provenance: null })).rejects.toThrow(
+    await expect(
+      predictStreams(streams(other), memorySink().sink, e, { aggregate: 'mean-prob', provenance: null }),
+    ).rejects.toThrow(
       /s_a\.arrows: embeddings from backbone resnet18 \(sha256 dddddddddddd\.\.\.\) but the models in .* were trained on test-backbone \(sha256 cccccccccccc\.\.\.\)/,
     );
     const nan = embeddingStream('s_a', 3, BACKBONE, (i, j) => (i === 2 && j === 1 ? NaN : 0));
-    await expect(predictStreams(streams(nan), memorySink().sink, e, { aggregate: 'mean-prob', provenance: null })).rejects.toThrow(/slide s_a patch x0=2 y0=2: embedding component 1 is NaN/);
+    await expect(
+      predictStreams(streams(nan), memorySink().sink, e, { aggregate: 'mean-prob', provenance: null }),
+    ).rejects.toThrow(/slide s_a patch x0=2 y0=2: embedding component 1 is NaN/);
     await e.close();
   });
 
@@ -95,7 +137,9 @@ describe('wsi-predict', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slidepipe-predict-'));
     writeModelFolder(dir);
     rmSync(join(dir, 'fold-1.onnx'));
-    await expect(openEnsemble(dir, 1)).rejects.toThrow(/fold 1 is missing \(fold-1\.onnx\): ensemble\.json lists folds 0, 1, 2, the folder has 0, 2/);
+    await expect(openEnsemble(dir, 1)).rejects.toThrow(
+      /fold 1 is missing \(fold-1\.onnx\): ensemble\.json lists folds 0, 1, 2, the folder has 0, 2/,
+    );
     writeModelFolder(dir);
     writeFileSync(join(dir, 'fold-2.onnx'), 'changed');
     await expect(openEnsemble(dir, 1)).rejects.toThrow(/fold-2\.onnx: sha256 .* differs from ensemble\.json's/);

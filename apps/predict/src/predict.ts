@@ -6,7 +6,16 @@ import type * as Ort from 'onnxruntime-node';
 import { inputError } from '@slidepipe/cli';
 import { loadOrt } from '@slidepipe/models';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
-import { extraFields, makeBatch, recordDef, schemaFor, withProvenance, type ProvenanceEntry, type StreamMeta, flatFloat32List } from '@slidepipe/schema';
+import {
+  extraFields,
+  makeBatch,
+  recordDef,
+  schemaFor,
+  withProvenance,
+  type ProvenanceEntry,
+  type StreamMeta,
+  flatFloat32List,
+} from '@slidepipe/schema';
 import { AGGREGATORS, type AggregateName } from './aggregate';
 import type { Ensemble } from './models';
 
@@ -25,7 +34,10 @@ interface BackboneFacts {
 /** Refuses a stream whose backbone (name, sha256, dim) is not the one the heads were trained on. */
 export function checkBackbone(s: RecordStream, e: Ensemble): void {
   if (typeof s.meta.facts.backbone === 'string') {
-    throw inputError(s.source, 'holds embeddings of several backbones (facts.backbone differs between its streams): score each backbone\'s embeddings with its own models');
+    throw inputError(
+      s.source,
+      "holds embeddings of several backbones (facts.backbone differs between its streams): score each backbone's embeddings with its own models",
+    );
   }
   const got = (s.meta.facts.backbone ?? {}) as BackboneFacts;
   const want = e.manifest.backbone;
@@ -39,7 +51,12 @@ export function checkBackbone(s: RecordStream, e: Ensemble): void {
   if (dim !== e.manifest.dim) throw inputError(s.source, `embeddings of dim ${dim}, the models take ${e.manifest.dim}`);
 }
 
-export function scoreMeta(input: StreamMeta, e: Ensemble, aggregate: AggregateName, provenance: ProvenanceEntry | null): StreamMeta {
+export function scoreMeta(
+  input: StreamMeta,
+  e: Ensemble,
+  aggregate: AggregateName,
+  provenance: ProvenanceEntry | null,
+): StreamMeta {
   const thresholds = e.heads.map((h) => h.threshold);
   return withProvenance(
     {
@@ -79,22 +96,38 @@ async function runHeads(e: Ensemble, x: Float32Array, n: number) {
 const KEPT = new Set(['slide_id', 'x0', 'y0', 'w0', 'h0', 'col', 'row', 'label']);
 
 /** Scores one batch; passed-through columns are reused as they are (no copy). */
-export async function scoreBatch(b: Batch, schema: Schema, own: Schema, pass: string[], e: Ensemble, aggregate: AggregateName, source: string): Promise<RecordBatch> {
+export async function scoreBatch(
+  b: Batch,
+  schema: Schema,
+  own: Schema,
+  pass: string[],
+  e: Ensemble,
+  aggregate: AggregateName,
+  source: string,
+): Promise<RecordBatch> {
   const n = b.numRows;
   const dim = e.manifest.dim;
   const x = flatEmbeddings(b, dim);
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
       const r = Math.floor(i / dim);
-      throw inputError(source, `slide ${b.getChild('slide_id')!.get(r)} patch x0=${b.getChild('x0')!.get(r)} y0=${b.getChild('y0')!.get(r)}: embedding component ${i % dim} is ${x[i]}`);
+      throw inputError(
+        source,
+        `slide ${b.getChild('slide_id')!.get(r)} patch x0=${b.getChild('x0')!.get(r)} y0=${b.getChild('y0')!.get(r)}: embedding component ${i % dim} is ${x[i]}`,
+      );
     }
   }
-  const { probs, logits } = n ? await runHeads(e, x, n) : { probs: e.heads.map(() => new Float32Array(0)), logits: e.heads.map(() => new Float32Array(0)) };
+  const { probs, logits } = n
+    ? await runHeads(e, x, n)
+    : { probs: e.heads.map(() => new Float32Array(0)), logits: e.heads.map(() => new Float32Array(0)) };
   const score = AGGREGATORS[aggregate].score({ probs, logits, thresholds: e.heads.map((h) => h.threshold) }, n);
   const K = e.heads.length;
   const foldScores = Array.from({ length: n }, (_, i) => Float32Array.from({ length: K }, (_, k) => probs[k][i]));
   const col = (name: string) => b.getChild(name)!.data[0];
-  const scored = makeBatch(new Schema(own.fields.filter((f) => f.name === 'score' || f.name === 'fold_scores')), { score, fold_scores: foldScores });
+  const scored = makeBatch(new Schema(own.fields.filter((f) => f.name === 'score' || f.name === 'fold_scores')), {
+    score,
+    fold_scores: foldScores,
+  });
   const children: Data[] = schema.fields.map((f) => {
     if (f.name === 'score' || f.name === 'fold_scores') return scored.getChild(f.name)!.data[0];
     // Keys, label and passed-through columns are the input's own data.
@@ -104,7 +137,12 @@ export async function scoreBatch(b: Batch, schema: Schema, own: Schema, pass: st
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, children }));
 }
 
-export async function predictStreams(streams: AsyncIterable<RecordStream>, sink: RecordSink, e: Ensemble, opts: PredictOptions): Promise<number> {
+export async function predictStreams(
+  streams: AsyncIterable<RecordStream>,
+  sink: RecordSink,
+  e: Ensemble,
+  opts: PredictOptions,
+): Promise<number> {
   let rows = 0;
   for await (const s of streams) {
     checkBackbone(s, e);

@@ -20,7 +20,12 @@ export async function run(ctx: ToolContext, inputs: string[], f: PredictFlags): 
   try {
     const rows = await predictStreams(readRecords(inputs, { expect: ['embedding'] }), sink, ensemble, {
       aggregate,
-      provenance: ctx.provenance_entry({ models: f.models, ensemble_sha256: ensemble.sha256, aggregate, inputs: inputs.length ? inputs : ['-'] }),
+      provenance: ctx.provenance_entry({
+        models: f.models,
+        ensemble_sha256: ensemble.sha256,
+        aggregate,
+        inputs: inputs.length ? inputs : ['-'],
+      }),
       onRows: (n) => progress.tick(n),
     });
     await sink.close();

@@ -12,15 +12,36 @@ export const BACKBONE = { kind: 'builtin', name: 'test-backbone', sha256: 'c'.re
 
 export function writeModelFolder(dir: string, folds = 3, thresholds = [0.3, 0.5, 0.7]): void {
   const entries = Array.from({ length: folds }, (_, k) => {
-    const model = buildMlpInferenceModel({ inputDim: 4, hidden: [3] }, { params: initMlpParams({ inputDim: 4, hidden: [3] }, k + 1) });
+    const model = buildMlpInferenceModel(
+      { inputDim: 4, hidden: [3] },
+      { params: initMlpParams({ inputDim: 4, hidden: [3] }, k + 1) },
+    );
     writeFileSync(join(dir, `fold-${k}.onnx`), model);
-    return { fold: k, file: `fold-${k}.onnx`, sha256: createHash('sha256').update(model).digest('hex'), threshold: thresholds[k] };
+    return {
+      fold: k,
+      file: `fold-${k}.onnx`,
+      sha256: createHash('sha256').update(model).digest('hex'),
+      threshold: thresholds[k],
+    };
   });
-  const manifest = { format: 'slidepipe-ensemble', version: 1, backbone: BACKBONE, dim: 4, aggregate: 'mean-prob', threshold: 0.5, folds: entries };
+  const manifest = {
+    format: 'slidepipe-ensemble',
+    version: 1,
+    backbone: BACKBONE,
+    dim: 4,
+    aggregate: 'mean-prob',
+    threshold: 0.5,
+    folds: entries,
+  };
   writeFileSync(join(dir, 'ensemble.json'), JSON.stringify(manifest, null, 2));
 }
 
-export function embeddingStream(slide: string, rows: number, backbone: object = BACKBONE, value: (i: number, j: number) => number = (i, j) => (i - j) / 4): RecordStream {
+export function embeddingStream(
+  slide: string,
+  rows: number,
+  backbone: object = BACKBONE,
+  value: (i: number, j: number) => number = (i, j) => (i - j) / 4,
+): RecordStream {
   const meta: StreamMeta = {
     record: 'embedding',
     version: 1,
@@ -43,5 +64,12 @@ export function embeddingStream(slide: string, rows: number, backbone: object = 
     embedding: Array.from(idx, (i) => Float32Array.from({ length: 4 }, (_, j) => value(i, j))),
     coverage: Float32Array.from(idx, (i) => i / 10),
   });
-  return { source: `${slide}.arrows`, schema, meta, batches: (async function* () { yield batch; })() };
+  return {
+    source: `${slide}.arrows`,
+    schema,
+    meta,
+    batches: (async function* () {
+      yield batch;
+    })(),
+  };
 }

@@ -13,10 +13,27 @@ void runTool<SampleFlags>({
   ],
   options: (cmd) => {
     cmd
-      .option('--neg-per-pos <r>', 'negatives kept per positive', numberFlag('--neg-per-pos', 'a number >= 0', (n) => Number.isFinite(n) && n >= 0), 1)
-      .option('--per-slide', 'apply the ratio within each slide (default: over the whole input, negatives shared among slides in proportion to their negatives)')
-      .option('--min-neg-per-slide <n>', 'negatives kept from every lesion-free slide (all of them when it has fewer)', nonNegativeInteger('--min-neg-per-slide'), 10)
-      .option('--max-per-slide <n>', 'most rows kept from one slide, positives first', positiveInteger('--max-per-slide'))
+      .option(
+        '--neg-per-pos <r>',
+        'negatives kept per positive',
+        numberFlag('--neg-per-pos', 'a number >= 0', (n) => Number.isFinite(n) && n >= 0),
+        1,
+      )
+      .option(
+        '--per-slide',
+        'apply the ratio within each slide (default: over the whole input, negatives shared among slides in proportion to their negatives)',
+      )
+      .option(
+        '--min-neg-per-slide <n>',
+        'negatives kept from every lesion-free slide (all of them when it has fewer)',
+        nonNegativeInteger('--min-neg-per-slide'),
+        10,
+      )
+      .option(
+        '--max-per-slide <n>',
+        'most rows kept from one slide, positives first',
+        positiveInteger('--max-per-slide'),
+      )
       .option('--seed <n>', 'random seed (same input and seed: same rows)', seedFlag(), 0)
       .option('--splits <file>', 'split table (wsi-split): keep only slides of --set')
       .option('--set <name>', 'with --splits: the set to keep', 'train');

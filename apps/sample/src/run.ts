@@ -48,32 +48,51 @@ async function readSplits(path: string): Promise<Map<string, string>> {
 /** Which slides the sample keeps: those of --set in the split table, or all. */
 function slideFilter(splits: Map<string, string> | null, f: SampleFlags): (id: string) => boolean {
   if (splits && ![...splits.values()].includes(f.set)) {
-    throw usageError('--set', `no slide of set "${f.set}" in ${f.splits} (sets: ${[...new Set(splits.values())].join(', ')})`);
+    throw usageError(
+      '--set',
+      `no slide of set "${f.set}" in ${f.splits} (sets: ${[...new Set(splits.values())].join(', ')})`,
+    );
   }
   return (id: string) => {
     if (!splits) return true;
     const set = splits.get(id);
-    if (set === undefined) throw inputError(f.splits!, `slide ${id} of the input is not in the split table (is it from another cohort, or the table stale?)`);
+    if (set === undefined)
+      throw inputError(
+        f.splits!,
+        `slide ${id} of the input is not in the split table (is it from another cohort, or the table stale?)`,
+      );
     return set === f.set;
   };
 }
 
 /** The inputs as files that can be read twice (stdin spooled), and how to name stdin in messages. */
-async function rereadable(inputs: string[]): Promise<{ list: string[]; paths: string[]; renamed: (e: unknown) => unknown }> {
+async function rereadable(
+  inputs: string[],
+): Promise<{ list: string[]; paths: string[]; renamed: (e: unknown) => unknown }> {
   const list = inputs.length ? inputs : ['-'];
   if (list.filter(isStdio).length > 1) throw usageError('inputs', 'stdin ("-") can be read only once');
   const spool = list.some(isStdio) ? await spoolStdin() : null;
   const paths = list.map((p) => (isStdio(p) ? spool! : p));
   // Messages name stdin, not the temporary copy.
   const renamed = (e: unknown) =>
-    spool && e instanceof SlidepipeError && e.message.includes(spool) ? new SlidepipeError(e.code, e.message.split(spool).join('<stdin>')) : e;
+    spool && e instanceof SlidepipeError && e.message.includes(spool)
+      ? new SlidepipeError(e.code, e.message.split(spool).join('<stdin>'))
+      : e;
   return { list, paths, renamed };
 }
 
-function logSample(ctx: ToolContext, f: SampleFlags, plan: SamplePlan, out: { pos: number; neg: number }, skippedRows: number, to: string): void {
+function logSample(
+  ctx: ToolContext,
+  f: SampleFlags,
+  plan: SamplePlan,
+  out: { pos: number; neg: number },
+  skippedRows: number,
+  to: string,
+): void {
   const t = plan.totals;
   if (plan.slides.size <= 50) {
-    for (const [id, p] of plan.slides) ctx.log.info(`slide ${id}: ${p.keepPos}/${p.pos} positives, ${p.keepNeg}/${p.neg} negatives`);
+    for (const [id, p] of plan.slides)
+      ctx.log.info(`slide ${id}: ${p.keepPos}/${p.pos} positives, ${p.keepNeg}/${p.neg} negatives`);
   }
   ctx.log.info(
     `${out.pos} positives (of ${t.pos}) and ${out.neg} negatives (of ${t.neg}) from ${plan.slides.size} slides to ${to}: ` +
@@ -100,7 +119,10 @@ export async function run(ctx: ToolContext, inputs: string[], f: SampleFlags): P
   try {
     const counts = await countInput(open(), keepSlide);
     if (counts.slides.size === 0) {
-      throw inputError(splits ? f.splits! : list.join(' '), splits ? `no input slide is in set "${f.set}"` : 'no records to sample');
+      throw inputError(
+        splits ? f.splits! : list.join(' '),
+        splits ? `no input slide is in set "${f.set}"` : 'no records to sample',
+      );
     }
     const plan = planSample(counts.slides, sampleOpts);
     for (const n of plan.notes) ctx.log.warn(n);
@@ -113,7 +135,10 @@ export async function run(ctx: ToolContext, inputs: string[], f: SampleFlags): P
       splits: f.splits ? { path: f.splits, set: f.set } : null,
       totals: { positives: [plan.totals.keepPos, plan.totals.pos], negatives: [plan.totals.keepNeg, plan.totals.neg] },
     };
-    const out = await writeSample(open(), sink, counts, plan, { ...sampleOpts, provenance: (slides) => ctx.provenance_entry({ ...params, slides }) });
+    const out = await writeSample(open(), sink, counts, plan, {
+      ...sampleOpts,
+      provenance: (slides) => ctx.provenance_entry({ ...params, slides }),
+    });
     await sink.close();
     logSample(ctx, f, plan, out, counts.skippedRows, sink.name);
   } catch (e) {

@@ -63,7 +63,11 @@ class MemorySink implements RecordSink {
   }
   rowsOf(): { slide: string; col: number; label: number; image: number[] }[] {
     return this.streams.flatMap((s) =>
-      s.batches.flatMap((b) => b.toArray().map((r) => ({ slide: r.slide_id, col: r.col, label: r.label, image: Array.from(r.image as Uint8Array) }))),
+      s.batches.flatMap((b) =>
+        b
+          .toArray()
+          .map((r) => ({ slide: r.slide_id, col: r.col, label: r.label, image: Array.from(r.image as Uint8Array) })),
+      ),
     );
   }
 }
@@ -79,14 +83,24 @@ const cohort = (slides = COHORT) =>
     for (const [id, n, pos] of slides) yield slideStream(id, n, pos);
   })();
 
-const base: SampleOptions = { negPerPos: 2, perSlide: false, minNegPerSlide: 10, maxPerSlide: null, seed: 1, keepSlide: () => true };
+const base: SampleOptions = {
+  negPerPos: 2,
+  perSlide: false,
+  minNegPerSlide: 10,
+  maxPerSlide: null,
+  seed: 1,
+  keepSlide: () => true,
+};
 
 async function sample(opts: Partial<SampleOptions> = {}, slides = COHORT) {
   const o = { ...base, ...opts };
   const counts = await countInput(cohort(slides), o.keepSlide);
   const plan = planSample(counts.slides, o);
   const sink = new MemorySink();
-  const out = await writeSample(cohort(slides), sink, counts, plan, { ...o, provenance: (plans) => ({ tool: 'wsi-sample', version: 't', argv: [], params: { slides: plans }, time: 't' }) });
+  const out = await writeSample(cohort(slides), sink, counts, plan, {
+    ...o,
+    provenance: (plans) => ({ tool: 'wsi-sample', version: 't', argv: [], params: { slides: plans }, time: 't' }),
+  });
   return { counts, plan, sink, out, rows: sink.rowsOf() };
 }
 
@@ -119,7 +133,11 @@ describe('wsi-sample', () => {
 
   it('applies the ratio per slide with --per-slide, and the floor to lesion-free slides', async () => {
     const { plan, rows } = await sample({ negPerPos: 3, perSlide: true, minNegPerSlide: 25 });
-    expect(Object.fromEntries([...plan.slides].map(([id, p]) => [id, [p.keepPos, p.keepNeg]]))).toEqual({ A_a: [30, 90], B_b: [5, 15], C_a: [0, 25] });
+    expect(Object.fromEntries([...plan.slides].map(([id, p]) => [id, [p.keepPos, p.keepNeg]]))).toEqual({
+      A_a: [30, 90],
+      B_b: [5, 15],
+      C_a: [0, 25],
+    });
     expect(rows).toHaveLength(30 + 90 + 5 + 15 + 25);
   });
 
@@ -168,7 +186,9 @@ describe('wsi-sample', () => {
   it('records the plan of each slide in one provenance entry of its stream', async () => {
     const { sink } = await sample();
     expect(sink.streams[1].meta.provenance).toHaveLength(1);
-    expect(sink.streams[1].meta.provenance[0].params).toEqual({ slides: { B_b: { positives: [5, 5], negatives: [12, 395] } } });
+    expect(sink.streams[1].meta.provenance[0].params).toEqual({
+      slides: { B_b: { positives: [5, 5], negatives: [12, 395] } },
+    });
   });
 
   it('refuses records without a 0/1 label', async () => {
@@ -196,10 +216,11 @@ describe('wsi-sample', () => {
 
 describe('takeRows', () => {
   it('copies chosen rows of every column type, from sliced batches too', async () => {
-    const schema = schemaFor(
-      { record: 'labelled-patch', version: 1, slide: null, facts: {}, provenance: [] },
-      [new Field('vec', new FixedSizeList(2, new Field('item', new Float32(), false)), true), new Field('big', new Int64(), false), new Field('raw', new Binary(), true)],
-    );
+    const schema = schemaFor({ record: 'labelled-patch', version: 1, slide: null, facts: {}, provenance: [] }, [
+      new Field('vec', new FixedSizeList(2, new Field('item', new Float32(), false)), true),
+      new Field('big', new Int64(), false),
+      new Field('raw', new Binary(), true),
+    ]);
     const s = slideStream('A_a', 10, (i) => i === 4, 10);
     const [b] = await (async () => {
       const out: RecordBatch[] = [];
@@ -221,9 +242,19 @@ describe('takeRows', () => {
     expect(got.map((r) => r.col)).toEqual([3, 4, 7, 8]);
     expect(got.map((r) => r.label)).toEqual([0, 1, 0, 0]);
     expect(got.map((r) => r.box_id)).toEqual([null, 'b', null, null]);
-    expect(got.map((r) => Array.from(r.image as Uint8Array))).toEqual([[3, 0], [4, 0], [7, 0], [8, 0]]);
+    expect(got.map((r) => Array.from(r.image as Uint8Array))).toEqual([
+      [3, 0],
+      [4, 0],
+      [7, 0],
+      [8, 0],
+    ]);
     expect(got.map((r) => (r.raw ? Array.from(r.raw as Uint8Array) : null))).toEqual([null, [4], [7], [8]]);
-    expect(got.map((r) => Array.from(r.vec as Iterable<number>))).toEqual([[3, -3], [4, -4], [7, -7], [8, -8]]);
+    expect(got.map((r) => Array.from(r.vec as Iterable<number>))).toEqual([
+      [3, -3],
+      [4, -4],
+      [7, -7],
+      [8, -8],
+    ]);
     expect(got.map((r) => r.big)).toEqual([3n, 4n, 7n, 8n].map((x) => x * 10n ** 12n));
   });
 });

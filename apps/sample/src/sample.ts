@@ -7,7 +7,14 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { Type, type DataType, type RecordBatch } from 'apache-arrow';
-import { extraFields, recordDef, schemaFor, withProvenance, type ProvenanceEntry, type RecordName } from '@slidepipe/schema';
+import {
+  extraFields,
+  recordDef,
+  schemaFor,
+  withProvenance,
+  type ProvenanceEntry,
+  type RecordName,
+} from '@slidepipe/schema';
 import { inputError } from '@slidepipe/cli';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
 import { takeRows } from './take';
@@ -49,7 +56,14 @@ export interface SlidePlan extends SlideCount {
 
 export interface SamplePlan {
   slides: Map<string, SlidePlan>;
-  totals: { pos: number; neg: number; keepPos: number; keepNeg: number; lesionFreeSlides: number; lesionFreeNeg: number };
+  totals: {
+    pos: number;
+    neg: number;
+    keepPos: number;
+    keepNeg: number;
+    lesionFreeSlides: number;
+    lesionFreeNeg: number;
+  };
   /** Why the requested ratio could not be met, when it could not. */
   notes: string[];
 }
@@ -57,7 +71,10 @@ export interface SamplePlan {
 function checkLabelColumn(s: RecordStream): void {
   const f = s.schema.fields.find((x) => x.name === 'label');
   if (!f || (f.type as DataType).typeId !== Type.Int) {
-    throw inputError(s.source, `${s.meta.record} records have no integer "label" column; wsi-sample needs labelled records (${LABELLED_RECORDS.join(', ')})`);
+    throw inputError(
+      s.source,
+      `${s.meta.record} records have no integer "label" column; wsi-sample needs labelled records (${LABELLED_RECORDS.join(', ')})`,
+    );
   }
 }
 
@@ -68,7 +85,10 @@ function labelsOf(batch: RecordBatch, source: string, ids: (i: number) => string
   for (let i = 0; i < batch.numRows; i++) {
     const v = col.get(i);
     if (v !== 0 && v !== 1) {
-      throw inputError(source, `row ${i} of a batch has label ${v === null ? 'null' : v}, expected 0 or 1: label the records first (slide ${ids(i)})`);
+      throw inputError(
+        source,
+        `row ${i} of a batch has label ${v === null ? 'null' : v}, expected 0 or 1: label the records first (slide ${ids(i)})`,
+      );
     }
     out[i] = v;
   }
@@ -76,7 +96,10 @@ function labelsOf(batch: RecordBatch, source: string, ids: (i: number) => string
 }
 
 /** Pass 1: positives and negatives per slide, in one read of the input. */
-export async function countInput(streams: AsyncIterable<RecordStream>, keepSlide: (id: string) => boolean): Promise<InputCounts> {
+export async function countInput(
+  streams: AsyncIterable<RecordStream>,
+  keepSlide: (id: string) => boolean,
+): Promise<InputCounts> {
   const slides = new Map<string, SlideCount>();
   const perStream: InputCounts['streams'] = [];
   let skippedRows = 0;
@@ -117,7 +140,10 @@ export async function countInput(streams: AsyncIterable<RecordStream>, keepSlide
  */
 export function allocate(total: number, weights: number[], caps: number[]): number[] {
   const share = weights.map(() => 0);
-  let left = Math.min(total, caps.reduce((a, b) => a + b, 0));
+  let left = Math.min(
+    total,
+    caps.reduce((a, b) => a + b, 0),
+  );
   let open = weights.map((w, i) => i).filter((i) => caps[i] > 0 && weights[i] > 0);
   while (left > 0 && open.length) {
     const w = open.reduce((a, i) => a + weights[i], 0);
@@ -155,7 +181,8 @@ export function planSample(counts: Map<string, SlideCount>, opts: SampleOptions)
   for (const id of ids) {
     const c = counts.get(id)!;
     const keepPos = Math.min(c.pos, cap);
-    if (keepPos < c.pos) notes.push(`slide ${id}: ${c.pos - keepPos} of ${c.pos} positives left out by --max-per-slide ${cap}`);
+    if (keepPos < c.pos)
+      notes.push(`slide ${id}: ${c.pos - keepPos} of ${c.pos} positives left out by --max-per-slide ${cap}`);
     slides.set(id, { ...c, keepPos, keepNeg: 0 });
   }
   const room = (p: SlidePlan) => Math.max(0, Math.min(p.neg, cap - p.keepPos));
@@ -170,7 +197,9 @@ export function planSample(counts: Map<string, SlideCount>, opts: SampleOptions)
     const floors = plans.map(floorOf);
     const floorSum = floors.reduce((a, b) => a + b, 0);
     if (floorSum > target) {
-      notes.push(`the lesion-free slide floor (--min-neg-per-slide ${opts.minNegPerSlide}) alone keeps ${floorSum} negatives, more than the ${target} the ratio asks for`);
+      notes.push(
+        `the lesion-free slide floor (--min-neg-per-slide ${opts.minNegPerSlide}) alone keeps ${floorSum} negatives, more than the ${target} the ratio asks for`,
+      );
     }
     const extra = allocate(
       Math.max(0, target - floorSum),
@@ -191,12 +220,17 @@ export function planSample(counts: Map<string, SlideCount>, opts: SampleOptions)
   };
   const wanted = Math.round(opts.negPerPos * totals.keepPos);
   if (!opts.perSlide && totals.keepNeg < wanted) {
-    notes.push(`only ${totals.keepNeg} negatives can be kept (${totals.neg} in the input${opts.maxPerSlide !== null ? `, --max-per-slide ${opts.maxPerSlide}` : ''}), fewer than the ${wanted} requested`);
+    notes.push(
+      `only ${totals.keepNeg} negatives can be kept (${totals.neg} in the input${opts.maxPerSlide !== null ? `, --max-per-slide ${opts.maxPerSlide}` : ''}), fewer than the ${wanted} requested`,
+    );
   }
   if (opts.perSlide) {
     for (const [id, p] of slides) {
       const want = Math.round(opts.negPerPos * p.keepPos);
-      if (p.pos > 0 && p.keepNeg < want) notes.push(`slide ${id}: ${p.keepNeg} negatives kept, fewer than the ${want} requested (${p.neg} in the slide)`);
+      if (p.pos > 0 && p.keepNeg < want)
+        notes.push(
+          `slide ${id}: ${p.keepNeg} negatives kept, fewer than the ${want} requested (${p.neg} in the slide)`,
+        );
     }
   }
   return { slides, totals, notes };
@@ -244,7 +278,9 @@ class Selector {
 
 export interface WriteOptions {
   /** The provenance entry of an output stream, given its slides' plans. */
-  provenance: (slides: Record<string, { positives: [number, number]; negatives: [number, number] }>) => ProvenanceEntry | null;
+  provenance: (
+    slides: Record<string, { positives: [number, number]; negatives: [number, number] }>,
+  ) => ProvenanceEntry | null;
 }
 
 /** Pass 2: writes the planned rows, one output stream per input stream that has rows of kept slides. */

@@ -1,6 +1,17 @@
 // Copies chosen rows of a record batch into a new batch of the same schema. apache-arrow has no
 // "take", and writing one slice per kept row would make tiny Arrow messages downstream.
-import { type Data, type DataType, FixedSizeList, Float32, makeData, RecordBatch, Struct, Type, vectorFromArray, type Vector } from 'apache-arrow';
+import {
+  type Data,
+  type DataType,
+  FixedSizeList,
+  Float32,
+  makeData,
+  RecordBatch,
+  Struct,
+  Type,
+  vectorFromArray,
+  type Vector,
+} from 'apache-arrow';
 
 function takeFixedList(vec: Vector, type: FixedSizeList, rows: ArrayLike<number>): Data {
   const size = type.listSize;
@@ -38,5 +49,8 @@ function takeColumn(vec: Vector, rows: ArrayLike<number>): Data {
 /** A batch of the rows at the given indices (ascending or not), same schema and metadata. */
 export function takeRows(batch: RecordBatch, rows: ArrayLike<number>): RecordBatch {
   const children = batch.schema.fields.map((_, j) => takeColumn(batch.getChildAt(j)!, rows));
-  return new RecordBatch(batch.schema, makeData({ type: new Struct(batch.schema.fields), length: rows.length, children }));
+  return new RecordBatch(
+    batch.schema,
+    makeData({ type: new Struct(batch.schema.fields), length: rows.length, children }),
+  );
 }

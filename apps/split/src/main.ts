@@ -17,19 +17,39 @@ void runTool<SplitFlags>({
   ],
   options: (cmd) => {
     cmd
-      .option('--slides <dir|file>', 'the slides: a folder of slide files, or a list (CSV with a filename/file_name/slide_id column, or one name per line); default: the slides named by the other files')
+      .option(
+        '--slides <dir|file>',
+        'the slides: a folder of slide files, or a list (CSV with a filename/file_name/slide_id column, or one name per line); default: the slides named by the other files',
+      )
       .option('--boxes <file>', 'DigiLut train CSV (or QuPath GeoJSON): box count and lesion presence per slide')
       .addOption(
-        new Option('--bad-boxes <policy>', 'annotations with x1 > x2, zero size, a negative corner, past max_x/max_y or duplicated: fail (stop, naming the first) or drop (not counted, each reported)')
+        new Option(
+          '--bad-boxes <policy>',
+          'annotations with x1 > x2, zero size, a negative corner, past max_x/max_y or duplicated: fail (stop, naming the first) or drop (not counted, each reported)',
+        )
           .choices(BAD_BOX_POLICIES as string[])
           .default('fail'),
       )
-      .option('--presence <file>', 'DigiLut presence_of_lesion.csv (file_name;presence_of_lesion): the labelled train slides and whether each has a lesion')
-      .option('--test-list <file>', 'slides of the test set (e.g. DigiLut validation.csv, one row per expected box); their patients are test')
-      .option('--test-fraction <f>', 'share of patients for the test set when there is no --test-list, in [0, 1) (default 0.2)', numberIn('--test-fraction', '[0, 1)'))
+      .option(
+        '--presence <file>',
+        'DigiLut presence_of_lesion.csv (file_name;presence_of_lesion): the labelled train slides and whether each has a lesion',
+      )
+      .option(
+        '--test-list <file>',
+        'slides of the test set (e.g. DigiLut validation.csv, one row per expected box); their patients are test',
+      )
+      .option(
+        '--test-fraction <f>',
+        'share of patients for the test set when there is no --test-list, in [0, 1) (default 0.2)',
+        numberIn('--test-fraction', '[0, 1)'),
+      )
       .option('--folds <k>', 'cross-validation folds over the train patients', positiveInteger('--folds'), 5)
       .option('--seed <n>', 'random seed (same inputs and seed: same split)', seedFlag(), 0)
-      .option('--patient-pattern <regex>', 'regular expression on the slide id whose group "patient" (else group 1) is the patient id', DEFAULT_PATIENT_PATTERN);
+      .option(
+        '--patient-pattern <regex>',
+        'regular expression on the slide id whose group "patient" (else group 1) is the patient id',
+        DEFAULT_PATIENT_PATTERN,
+      );
   },
   run,
 });

@@ -6,7 +6,15 @@ import { GeometryError, readBoxFile, type BadBoxPolicy } from '@slidepipe/geomet
 import { MetricsError } from '@slidepipe/metrics';
 import { openRecordSink } from '@slidepipe/io';
 import { makeBatch, RECORDS, schemaFor, type SplitRecord, type StreamMeta } from '@slidepipe/schema';
-import { assignSplit, balanceOf, balanceTable, foldSpreads, gatherSlides, type CohortInputs, type SplitOptions } from './split';
+import {
+  assignSplit,
+  balanceOf,
+  balanceTable,
+  foldSpreads,
+  gatherSlides,
+  type CohortInputs,
+  type SplitOptions,
+} from './split';
 import { readPresence, readTestList, slidesInFolder, slidesInList } from './tables';
 
 /** The flags, parsed. */
@@ -29,15 +37,26 @@ function readText(flag: string, path: string): string {
 }
 
 function splitOptions(f: SplitFlags): SplitOptions {
-  if (f.testList && f.testFraction !== undefined) throw usageError('--test-fraction', 'give --test-list or --test-fraction, not both');
-  if (!f.slides && !f.boxes && !f.presence && !f.testList) throw usageError('--slides', 'give the slides (--slides) or a file that names them (--boxes, --presence, --test-list)');
+  if (f.testList && f.testFraction !== undefined)
+    throw usageError('--test-fraction', 'give --test-list or --test-fraction, not both');
+  if (!f.slides && !f.boxes && !f.presence && !f.testList)
+    throw usageError(
+      '--slides',
+      'give the slides (--slides) or a file that names them (--boxes, --presence, --test-list)',
+    );
   let pattern: RegExp;
   try {
     pattern = new RegExp(f.patientPattern);
   } catch (e) {
     throw usageError('--patient-pattern', (e as Error).message);
   }
-  return { folds: f.folds, seed: f.seed, testFraction: f.testList ? 0 : (f.testFraction ?? 0.2), patientPattern: pattern, badBoxes: f.badBoxes };
+  return {
+    folds: f.folds,
+    seed: f.seed,
+    testFraction: f.testList ? 0 : (f.testFraction ?? 0.2),
+    patientPattern: pattern,
+    badBoxes: f.badBoxes,
+  };
 }
 
 function readCohort(f: SplitFlags): CohortInputs {
@@ -57,8 +76,13 @@ function readCohort(f: SplitFlags): CohortInputs {
       throw namedAs(e, GeometryError, '--boxes', 'bad-input');
     }
   }
-  if (f.presence) inputs.presence = { name: basename(f.presence), bySlide: readPresence(readText('--presence', f.presence), f.presence) };
-  if (f.testList) inputs.testList = { name: basename(f.testList), ...readTestList(readText('--test-list', f.testList), f.testList) };
+  if (f.presence)
+    inputs.presence = {
+      name: basename(f.presence),
+      bySlide: readPresence(readText('--presence', f.presence), f.presence),
+    };
+  if (f.testList)
+    inputs.testList = { name: basename(f.testList), ...readTestList(readText('--test-list', f.testList), f.testList) };
   return inputs;
 }
 
@@ -67,7 +91,12 @@ function splitMeta(ctx: ToolContext, f: SplitFlags, opts: SplitOptions, folds: n
     record: 'split',
     version: RECORDS.split.version,
     slide: null,
-    facts: { folds, seed: f.seed, patient_pattern: f.patientPattern, test: f.testList ? `list:${basename(f.testList)}` : `fraction:${opts.testFraction}` },
+    facts: {
+      folds,
+      seed: f.seed,
+      patient_pattern: f.patientPattern,
+      test: f.testList ? `list:${basename(f.testList)}` : `fraction:${opts.testFraction}`,
+    },
     provenance: [],
   };
   const entry = ctx.provenance_entry({
@@ -122,7 +151,9 @@ export async function run(ctx: ToolContext, _args: string[], f: SplitFlags): Pro
   const balance = balanceOf(records, folds);
   const spreads = foldSpreads(balance);
   const name = await writeTable(ctx, splitMeta(ctx, f, opts, folds), records);
-  ctx.log.info(`${records.length} slides of ${new Set(records.map((r) => r.patient_id)).size} patients to ${name}; balance:\n${balanceTable(balance)}`);
+  ctx.log.info(
+    `${records.length} slides of ${new Set(records.map((r) => r.patient_id)).size} patients to ${name}; balance:\n${balanceTable(balance)}`,
+  );
   if (folds > 1) {
     ctx.log.info(
       `fold spread (max - min over folds): patients with lesions ${spreads.lesionPatients}, without ${spreads.plainPatients} (guaranteed <= 1 each), boxes ${spreads.boxes}`,

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { readBoxFile } from '@slidepipe/geometry';
 
-const boxFile = (text: string) => ({ name: 'train.csv', file: readBoxFile('train.csv', new TextEncoder().encode(text)) });
+const boxFile = (text: string) => ({
+  name: 'train.csv',
+  file: readBoxFile('train.csv', new TextEncoder().encode(text)),
+});
 import type { SplitRecord } from '@slidepipe/schema';
-import { assignSplit, balanceOf, DEFAULT_PATIENT_PATTERN, foldSpreads, gatherSlides, patientOf, type CohortInputs, type SplitOptions } from './split';
+import {
+  assignSplit,
+  balanceOf,
+  DEFAULT_PATIENT_PATTERN,
+  foldSpreads,
+  gatherSlides,
+  patientOf,
+  type CohortInputs,
+  type SplitOptions,
+} from './split';
 import { readPresence, readTestList, slidesInList } from './tables';
 
 const pattern = new RegExp(DEFAULT_PATIENT_PATTERN);
@@ -96,14 +108,22 @@ describe('wsi-split folds', () => {
   });
 
   it('refuses more folds than train patients', () => {
-    expect(() => run(cohort(4), { folds: 5, testFraction: 0 })).toThrow(/5 folds need at least 5 train patients, there are 4/);
+    expect(() => run(cohort(4), { folds: 5, testFraction: 0 })).toThrow(
+      /5 folds need at least 5 train patients, there are 4/,
+    );
   });
 });
 
 describe('wsi-split with DigiLut lists', () => {
   it('puts the test list patients in test, the whole patient, and reports the moved slide', () => {
     const inputs = cohort(10);
-    inputs.testList = { name: 'validation.csv', ...readTestList('filename,max_x,max_y,trustii_id\nP004_a.tif,1,1,1\nP004_a.tif,1,1,2\nP007_b.tif,1,1,3\n', 'validation.csv') };
+    inputs.testList = {
+      name: 'validation.csv',
+      ...readTestList(
+        'filename,max_x,max_y,trustii_id\nP004_a.tif,1,1,1\nP004_a.tif,1,1,2\nP007_b.tif,1,1,3\n',
+        'validation.csv',
+      ),
+    };
     const { records, warnings } = run(inputs, { folds: 2, testFraction: 0 });
     const test = records.filter((r) => r.set === 'test').map((r) => r.slide_id);
     expect(test).toEqual(['P004_a', 'P004_b', 'P007_a', 'P007_b']);
@@ -118,13 +138,19 @@ describe('wsi-split with DigiLut lists', () => {
     const { records, warnings, infos } = run(inputs, { folds: 2, testFraction: 0 });
     expect(records.some((r) => r.slide_id === 'P001_a')).toBe(false);
     expect(warnings.join('\n')).toMatch(/1 slide in train\.csv but not in slides\/, left out: P001_a/);
-    expect(infos.join('\n')).toMatch(/slides in slides\/ appear in no annotation or list file \(taken as lesion-free\): P000_a, P000_b, P001_b/);
+    expect(infos.join('\n')).toMatch(
+      /slides in slides\/ appear in no annotation or list file \(taken as lesion-free\): P000_a, P000_b, P001_b/,
+    );
   });
 
   it('stops at a bad box row, naming its line; under drop reports it and does not count it', () => {
     const inputs = cohort(4);
-    inputs.boxes = boxFile('filename,x1,x2,y1,y2,max_x,max_y\nP001_a.tif,10,20,0,5,100,100\nP001_a.tif,20,10,0,5,100,100\n');
-    expect(() => run(inputs, { folds: 2, testFraction: 0 })).toThrow('train.csv:3: x1 > x2 (x1=20, x2=10): bad annotation of slide P001_a (--bad-boxes drop leaves it out)');
+    inputs.boxes = boxFile(
+      'filename,x1,x2,y1,y2,max_x,max_y\nP001_a.tif,10,20,0,5,100,100\nP001_a.tif,20,10,0,5,100,100\n',
+    );
+    expect(() => run(inputs, { folds: 2, testFraction: 0 })).toThrow(
+      'train.csv:3: x1 > x2 (x1=20, x2=10): bad annotation of slide P001_a (--bad-boxes drop leaves it out)',
+    );
     const { records, warnings } = run(inputs, { folds: 2, testFraction: 0, badBoxes: 'drop' });
     expect(warnings).toEqual(['train.csv:3: x1 > x2 (x1=20, x2=10): slide P001_a: not counted']);
     expect(records.find((r) => r.slide_id === 'P001_a')!.n_boxes).toBe(1);
@@ -133,12 +159,19 @@ describe('wsi-split with DigiLut lists', () => {
   it('refuses a box file with a header and no rows instead of blaming the split', () => {
     const inputs = cohort(4);
     inputs.boxes = boxFile('filename,x1,x2,y1,y2,max_x,max_y\n');
-    expect(() => run(inputs, { folds: 2 })).toThrow('train.csv: has a header but no annotation rows: no slide is known to have a lesion');
+    expect(() => run(inputs, { folds: 2 })).toThrow(
+      'train.csv: has a header but no annotation rows: no slide is known to have a lesion',
+    );
   });
 
   it('takes slides outside the presence list as test when a test list is given', () => {
     const inputs = cohort(6);
-    const presence = ['file_name;presence_of_lesion', ...inputs.slides!.filter((s) => !s.startsWith('P005')).map((s) => `${s}.tif;${s === 'P001_a' || s === 'P002_a' || s === 'P004_a' ? 1 : 0}`)];
+    const presence = [
+      'file_name;presence_of_lesion',
+      ...inputs
+        .slides!.filter((s) => !s.startsWith('P005'))
+        .map((s) => `${s}.tif;${s === 'P001_a' || s === 'P002_a' || s === 'P004_a' ? 1 : 0}`),
+    ];
     inputs.presence = { name: 'presence_of_lesion.csv', bySlide: readPresence(presence.join('\n'), 'p.csv') };
     inputs.testList = { name: 'validation.csv', ...readTestList('filename,max_x,max_y,trustii_id\n', 'v.csv') };
     const { records } = run(inputs, { folds: 2, testFraction: 0 });
@@ -152,7 +185,9 @@ describe('list files', () => {
       ['a_a', true],
       ['a_b', false],
     ]);
-    expect(() => readPresence('file_name;presence_of_lesion\na_a.tif;1\na_b.tif;maybe\n', 'p.csv')).toThrow(/p\.csv:3: expected presence 0 or 1, received "maybe"/);
+    expect(() => readPresence('file_name;presence_of_lesion\na_a.tif;1\na_b.tif;maybe\n', 'p.csv')).toThrow(
+      /p\.csv:3: expected presence 0 or 1, received "maybe"/,
+    );
   });
 
   it('reads slide lists with a header or plain names', () => {

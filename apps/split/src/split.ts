@@ -49,7 +49,8 @@ export function patientOf(slideId: string, pattern: RegExp): string | null {
   return patientIdOf(slideId, { pattern, unmatched: 'none' });
 }
 
-const list = (ids: string[], n = 8) => `${ids.slice(0, n).join(', ')}${ids.length > n ? `, ... (${ids.length} in all)` : ''}`;
+const list = (ids: string[], n = 8) =>
+  `${ids.slice(0, n).join(', ')}${ids.length > n ? `, ... (${ids.length} in all)` : ''}`;
 
 /** Joins the inputs into one row per slide; reports every slide that is in one input but not another. */
 export function gatherSlides(inputs: CohortInputs, opts: SplitOptions, report: Report): SlideInfo[] {
@@ -61,15 +62,23 @@ export function gatherSlides(inputs: CohortInputs, opts: SplitOptions, report: R
       total += candidates.length;
       const a = slideAnnotations(boxes.file, slide, null, new Set());
       if (a.rejected.length && opts.badBoxes === 'fail') {
-        const more = a.rejected.length > 1 ? ` (and ${a.rejected.length - 1} more on this slide; --bad-boxes drop leaves them out)` : ' (--bad-boxes drop leaves it out)';
+        const more =
+          a.rejected.length > 1
+            ? ` (and ${a.rejected.length - 1} more on this slide; --bad-boxes drop leaves them out)`
+            : ' (--bad-boxes drop leaves it out)';
         throw inputError(describeRejected(a.rejected[0]), `bad annotation of slide ${slide}${more}`);
       }
       for (const r of a.rejected) report.warn(`${describeRejected(r)}: slide ${slide}: not counted`);
       validBoxes.set(slide, a.used.length);
     }
-    if (total === 0) throw inputError(boxes.file.path, 'has a header but no annotation rows: no slide is known to have a lesion');
+    if (total === 0)
+      throw inputError(boxes.file.path, 'has a header but no annotation rows: no slide is known to have a lesion');
   }
-  const named = new Set<string>([...(boxes?.file.bySlide.keys() ?? []), ...(presence?.bySlide.keys() ?? []), ...(testList?.bySlide.keys() ?? [])]);
+  const named = new Set<string>([
+    ...(boxes?.file.bySlide.keys() ?? []),
+    ...(presence?.bySlide.keys() ?? []),
+    ...(testList?.bySlide.keys() ?? []),
+  ]);
   let universe: string[];
   if (inputs.slides) {
     universe = [...new Set(inputs.slides)];
@@ -80,12 +89,21 @@ export function gatherSlides(inputs: CohortInputs, opts: SplitOptions, report: R
       [testList?.name, testList ? [...testList.bySlide.keys()] : []],
     ] as [string | undefined, string[]][]) {
       const missing = ids.filter((id) => !have.has(id)).sort();
-      if (missing.length) report.warn(`${missing.length} slide${missing.length > 1 ? 's' : ''} in ${what} but not in ${inputs.slidesFrom}, left out: ${list(missing)}`);
+      if (missing.length)
+        report.warn(
+          `${missing.length} slide${missing.length > 1 ? 's' : ''} in ${what} but not in ${inputs.slidesFrom}, left out: ${list(missing)}`,
+        );
     }
     const unnamed = universe.filter((id) => !named.has(id)).sort();
     if (unnamed.length && (boxes || presence || testList)) {
-      const as = presence ? (testList ? 'not labelled train slides: taken as test' : 'not in the presence list: left out') : 'taken as lesion-free';
-      report.info(`${unnamed.length} slide${unnamed.length > 1 ? 's' : ''} in ${inputs.slidesFrom} ${unnamed.length > 1 ? 'appear' : 'appears'} in no annotation or list file (${as}): ${list(unnamed)}`);
+      const as = presence
+        ? testList
+          ? 'not labelled train slides: taken as test'
+          : 'not in the presence list: left out'
+        : 'taken as lesion-free';
+      report.info(
+        `${unnamed.length} slide${unnamed.length > 1 ? 's' : ''} in ${inputs.slidesFrom} ${unnamed.length > 1 ? 'appear' : 'appears'} in no annotation or list file (${as}): ${list(unnamed)}`,
+      );
     }
   } else {
     universe = [...named];
@@ -105,18 +123,38 @@ export function gatherSlides(inputs: CohortInputs, opts: SplitOptions, report: R
     // With a presence list, only its slides have known labels for training.
     if (presence && p === undefined && !inTest) {
       if (!testList) continue;
-      out.push({ slideId, patientId: patientOf(slideId, opts.patientPattern)!, nBoxes, hasLesion: nBoxes > 0, test: true });
+      out.push({
+        slideId,
+        patientId: patientOf(slideId, opts.patientPattern)!,
+        nBoxes,
+        hasLesion: nBoxes > 0,
+        test: true,
+      });
       continue;
     }
     if (inTest) {
       const n = testList!.countsBoxes ? testList!.bySlide.get(slideId)! : nBoxes;
-      out.push({ slideId, patientId: patientOf(slideId, opts.patientPattern)!, nBoxes: n, hasLesion: n > 0 || p === true, test: true });
+      out.push({
+        slideId,
+        patientId: patientOf(slideId, opts.patientPattern)!,
+        nBoxes: n,
+        hasLesion: n > 0 || p === true,
+        test: true,
+      });
       continue;
     }
     if (p !== undefined && p !== nBoxes > 0) {
-      report.warn(`slide ${slideId}: ${presence!.name} says presence ${p ? 1 : 0} but ${boxes ? `${boxes.name} has ${nBoxes} valid boxes` : 'no box file was given'}; taken as ${p || nBoxes > 0 ? 'with' : 'without'} lesion`);
+      report.warn(
+        `slide ${slideId}: ${presence!.name} says presence ${p ? 1 : 0} but ${boxes ? `${boxes.name} has ${nBoxes} valid boxes` : 'no box file was given'}; taken as ${p || nBoxes > 0 ? 'with' : 'without'} lesion`,
+      );
     }
-    out.push({ slideId, patientId: patientOf(slideId, opts.patientPattern)!, nBoxes, hasLesion: p === true || nBoxes > 0, test: false });
+    out.push({
+      slideId,
+      patientId: patientOf(slideId, opts.patientPattern)!,
+      nBoxes,
+      hasLesion: p === true || nBoxes > 0,
+      test: false,
+    });
   }
   return out;
 }
@@ -147,11 +185,15 @@ export function assignSplit(slides: SlideInfo[], opts: SplitOptions, report: Rep
     if (!l.some((s) => s.test)) continue;
     forced.add(patientId);
     const moved = l.filter((s) => !s.test).map((s) => s.slideId);
-    if (moved.length) report.warn(`patient ${patientId}: ${list(l.filter((s) => s.test).map((s) => s.slideId))} in the test set, so ${list(moved)} go${moved.length > 1 ? '' : 'es'} to test too (no patient on both sides)`);
+    if (moved.length)
+      report.warn(
+        `patient ${patientId}: ${list(l.filter((s) => s.test).map((s) => s.slideId))} in the test set, so ${list(moved)} go${moved.length > 1 ? '' : 'es'} to test too (no patient on both sides)`,
+      );
   }
   let test: Set<string>;
   if (forced.size) test = forced;
-  else if (opts.testFraction > 0) test = new Set(splitGroups(groups, { testFraction: opts.testFraction, seed: opts.seed }).test);
+  else if (opts.testFraction > 0)
+    test = new Set(splitGroups(groups, { testFraction: opts.testFraction, seed: opts.seed }).test);
   else test = new Set();
 
   const trainGroups = groups.filter((g) => !test.has(g.groupId));
@@ -160,7 +202,10 @@ export function assignSplit(slides: SlideInfo[], opts: SplitOptions, report: Rep
   if (k > trainGroups.length) {
     throw usageError('--folds', `${k} folds need at least ${k} train patients, there are ${trainGroups.length}`);
   }
-  const foldOf = k === 1 ? new Map(trainGroups.map((g) => [g.groupId, 0])) : assignGroupFolds(trainGroups, { folds: k, seed: opts.seed }).foldOf;
+  const foldOf =
+    k === 1
+      ? new Map(trainGroups.map((g) => [g.groupId, 0]))
+      : assignGroupFolds(trainGroups, { folds: k, seed: opts.seed }).foldOf;
   const records: SplitRecord[] = slides.map((s) => ({
     slide_id: s.slideId,
     patient_id: s.patientId,
@@ -186,7 +231,9 @@ export interface PartBalance {
 export function balanceOf(records: SplitRecord[], folds: number): PartBalance[] {
   const parts = [...Array.from({ length: folds }, (_, f) => `fold ${f}`), 'test'];
   return parts.map((part) => {
-    const rows = records.filter((r) => (part === 'test' ? r.set === 'test' : r.set === 'train' && `fold ${r.fold}` === part));
+    const rows = records.filter((r) =>
+      part === 'test' ? r.set === 'test' : r.set === 'train' && `fold ${r.fold}` === part,
+    );
     const patients = new Map<string, boolean>();
     for (const r of rows) patients.set(r.patient_id, (patients.get(r.patient_id) ?? false) || r.has_lesion);
     return {
@@ -207,12 +254,18 @@ export function balanceOf(records: SplitRecord[], folds: number): PartBalance[] 
 export function foldSpreads(balance: PartBalance[]): { lesionPatients: number; plainPatients: number; boxes: number } {
   const folds = balance.filter((b) => b.part !== 'test');
   const spread = (f: (b: PartBalance) => number) => Math.max(...folds.map(f)) - Math.min(...folds.map(f));
-  return { lesionPatients: spread((b) => b.lesionPatients), plainPatients: spread((b) => b.patients - b.lesionPatients), boxes: spread((b) => b.boxes) };
+  return {
+    lesionPatients: spread((b) => b.lesionPatients),
+    plainPatients: spread((b) => b.patients - b.lesionPatients),
+    boxes: spread((b) => b.boxes),
+  };
 }
 
 export function balanceTable(balance: PartBalance[]): string {
   const head = ['part', 'patients', 'with lesion', 'slides', 'with lesion', 'boxes'];
-  const rows = balance.map((b) => [b.part, b.patients, b.lesionPatients, b.slides, b.lesionSlides, b.boxes].map(String));
+  const rows = balance.map((b) =>
+    [b.part, b.patients, b.lesionPatients, b.slides, b.lesionSlides, b.boxes].map(String),
+  );
   const total = ['total', ...[1, 2, 3, 4, 5].map((i) => String(rows.reduce((n, r) => n + Number(r[i]), 0)))];
   const all = [head, ...rows, total];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));

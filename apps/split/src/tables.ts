@@ -4,7 +4,20 @@ import { inputError } from '@slidepipe/cli';
 import { slideIdOfFilename, splitDelimited } from '@slidepipe/geometry';
 
 /** File name extensions of whole-slide images (OpenSlide's formats and plain TIFF). */
-export const SLIDE_EXTENSIONS = ['tif', 'tiff', 'svs', 'ndpi', 'mrxs', 'scn', 'vms', 'vmu', 'bif', 'svslide', 'czi', 'qptiff'];
+export const SLIDE_EXTENSIONS = [
+  'tif',
+  'tiff',
+  'svs',
+  'ndpi',
+  'mrxs',
+  'scn',
+  'vms',
+  'vmu',
+  'bif',
+  'svslide',
+  'czi',
+  'qptiff',
+];
 const SLIDE_FILE = new RegExp(`\\.(${SLIDE_EXTENSIONS.join('|')})$`, 'i');
 
 /** Slide ids of the slide files in a folder (not recursive; hidden files ignored). */
@@ -57,14 +70,21 @@ export function readPresence(text: string, source: string): Map<string, boolean>
   const lower = lines[0].fields.map((h) => h.toLowerCase());
   const at = ['presence_of_lesion', 'presence', 'has_lesion'].map((n) => lower.indexOf(n)).find((i) => i >= 0);
   if (!col || at === undefined) {
-    throw inputError(`${source}:${lines[0].line}`, `expected a header with file_name and presence_of_lesion, received ${JSON.stringify(lines[0].fields.join(','))}`);
+    throw inputError(
+      `${source}:${lines[0].line}`,
+      `expected a header with file_name and presence_of_lesion, received ${JSON.stringify(lines[0].fields.join(','))}`,
+    );
   }
   const out = new Map<string, boolean>();
   for (const l of lines.slice(1)) {
     const name = l.fields[col.at] ?? '';
     const v = (l.fields[at] ?? '').toLowerCase();
     if (!name) throw inputError(`${source}:${l.line}`, 'empty slide name');
-    if (!['0', '1', 'true', 'false'].includes(v)) throw inputError(`${source}:${l.line}`, `expected presence 0 or 1, received ${JSON.stringify(l.fields[at] ?? '')}`);
+    if (!['0', '1', 'true', 'false'].includes(v))
+      throw inputError(
+        `${source}:${l.line}`,
+        `expected presence 0 or 1, received ${JSON.stringify(l.fields[at] ?? '')}`,
+      );
     const id = col.isFile ? slideIdOfFilename(name) : name;
     if (out.has(id)) throw inputError(`${source}:${l.line}`, `slide ${id} listed twice`);
     out.set(id, v === '1' || v === 'true');
@@ -82,7 +102,9 @@ export function readTestList(text: string, source: string): { bySlide: Map<strin
   const col = nameColumn(lines[0].fields);
   const countsBoxes = lines[0].fields.some((h) => h.toLowerCase() === 'trustii_id');
   const bySlide = new Map<string, number>();
-  const names = col ? lines.slice(1).map((l) => ({ l, v: l.fields[col.at] ?? '' })) : lines.map((l) => ({ l, v: l.fields[0] }));
+  const names = col
+    ? lines.slice(1).map((l) => ({ l, v: l.fields[col.at] ?? '' }))
+    : lines.map((l) => ({ l, v: l.fields[0] }));
   for (const { l, v } of names) {
     if (!v) throw inputError(`${source}:${l.line}`, 'empty slide name');
     const id = col ? (col.isFile ? slideIdOfFilename(v) : v) : SLIDE_FILE.test(v) ? slideIdOfFilename(v) : v;

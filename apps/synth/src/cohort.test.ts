@@ -13,7 +13,8 @@ function plan(p: Partial<CohortParams>): CohortPlan {
 }
 
 // Typed arrays do not survive JSON.stringify as arrays; compare them by value.
-const canonical = (p: CohortPlan) => JSON.stringify(p, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v));
+const canonical = (p: CohortPlan) =>
+  JSON.stringify(p, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v));
 
 describe('planCohort', () => {
   it('is a function of the seed', () => {
@@ -81,7 +82,9 @@ describe('planCohort', () => {
         // Boxes do not overlap each other.
         for (const [i, a] of s.lesions.entries()) {
           for (const b of s.lesions.slice(i + 1)) {
-            expect(a.box.x2 <= b.box.x1 || b.box.x2 <= a.box.x1 || a.box.y2 <= b.box.y1 || b.box.y2 <= a.box.y1).toBe(true);
+            expect(a.box.x2 <= b.box.x1 || b.box.x2 <= a.box.x1 || a.box.y2 <= b.box.y1 || b.box.y2 <= a.box.y1).toBe(
+              true,
+            );
           }
         }
       }
@@ -95,7 +98,8 @@ describe('planCohort', () => {
     for (const size of ['tiny', 'small'] as const) {
       const sides: number[] = [];
       for (const seed of [1, 2, 3, 4, 5, 6]) {
-        for (const s of plan({ seed, size }).slides) for (const l of s.lesions) sides.push(Math.sqrt((l.box.x2 - l.box.x1) * (l.box.y2 - l.box.y1)));
+        for (const s of plan({ seed, size }).slides)
+          for (const l of s.lesions) sides.push(Math.sqrt((l.box.x2 - l.box.x1) * (l.box.y2 - l.box.y1)));
       }
       sides.sort((a, b) => a - b);
       const median = sides[Math.floor(sides.length / 2)];

@@ -5,9 +5,29 @@
 // holds out whole patients) is 'validation'; the rest is 'train'. Within each split a fixed
 // fraction of slides is negative (no lesion), so even a 6-patient cohort has both kinds.
 import { SIZE_PRESETS, type SizePreset } from './presets';
-import type { BlurRegion, CohortParams, CohortPlan, Fold, Lesion, PenStroke, Rgb, SlidePlan, Split, Stain } from './plan';
+import type {
+  BlurRegion,
+  CohortParams,
+  CohortPlan,
+  Fold,
+  Lesion,
+  PenStroke,
+  Rgb,
+  SlidePlan,
+  Split,
+  Stain,
+} from './plan';
 import { hash32, label32, Rng } from './rng';
-import { boxesOverlap, distanceToOutline, insidePolygon, makeFragment, polygonArea, type Box, type Fragment, TissueModel } from './tissue-model';
+import {
+  boxesOverlap,
+  distanceToOutline,
+  insidePolygon,
+  makeFragment,
+  polygonArea,
+  type Box,
+  type Fragment,
+  TissueModel,
+} from './tissue-model';
 
 export const DEFAULT_PARAMS: CohortParams = {
   size: 'tiny',
@@ -45,7 +65,8 @@ export function planCohort(params: CohortParams): CohortPlan {
   const order = Rng.of(params.seed, 'split').shuffle(ids.map((_, i) => i));
   let nValidation = Math.round(params.patients * params.validationFraction);
   // Both splits non-empty whenever both were asked for.
-  if (params.validationFraction > 0 && params.patients >= 2) nValidation = Math.min(params.patients - 1, Math.max(1, nValidation));
+  if (params.validationFraction > 0 && params.patients >= 2)
+    nValidation = Math.min(params.patients - 1, Math.max(1, nValidation));
   const validation = new Set(order.slice(0, nValidation));
   const patients = ids.map((id, i) => ({ id, split: (validation.has(i) ? 'validation' : 'train') as Split }));
 
@@ -157,7 +178,12 @@ function placeFragments(rng: Rng, preset: SizePreset, mpp: number, widthPx: numb
       for (let t = 0; t < 200; t++) {
         const dx = rng.uniform(marginX - shape.box.x1, widthPx - marginX - shape.box.x2);
         const dy = rng.uniform(marginY - shape.box.y1, heightPx - marginY - shape.box.y2);
-        const box = { x1: Math.floor(shape.box.x1 + dx), x2: Math.ceil(shape.box.x2 + dx), y1: Math.floor(shape.box.y1 + dy), y2: Math.ceil(shape.box.y2 + dy) };
+        const box = {
+          x1: Math.floor(shape.box.x1 + dx),
+          x2: Math.ceil(shape.box.x2 + dx),
+          y1: Math.floor(shape.box.y1 + dy),
+          y2: Math.ceil(shape.box.y2 + dy),
+        };
         if (placed.some((p) => boxesOverlap(p.box, box, gap))) continue;
         placed.push({
           ...shape,
@@ -201,7 +227,14 @@ function pointInsideOutline(rng: Rng, f: Fragment, depthPx: number): [number, nu
   return [f.xs[i] + (mx / len) * depthPx, f.ys[i] + (my / len) * depthPx];
 }
 
-function placeLesions(rng: Rng, preset: SizePreset, mpp: number, widthPx: number, heightPx: number, tissue: TissueModel): Lesion[] {
+function placeLesions(
+  rng: Rng,
+  preset: SizePreset,
+  mpp: number,
+  widthPx: number,
+  heightPx: number,
+  tissue: TissueModel,
+): Lesion[] {
   const want = rng.int(1, preset.maxLesions);
   const medianPx = preset.lesionMedianUm / mpp;
   const areas = tissue.fragments.map((f) => polygonArea(f.xs, f.ys));
@@ -239,7 +272,16 @@ function placeLesions(rng: Rng, preset: SizePreset, mpp: number, widthPx: number
         if (lesions.some((l) => boxesOverlap(l.box, box, 0.25 * side))) continue;
         const fraction = tissue.tissueFraction(box);
         if (fraction < (nearEdge ? 0.45 : 0.7)) continue;
-        placed = { box, cx, cy, semiMajorPx: a, semiMinorPx: b, angleRad: angle, nearEdge, tissueFraction: round3(fraction) };
+        placed = {
+          box,
+          cx,
+          cy,
+          semiMajorPx: a,
+          semiMinorPx: b,
+          angleRad: angle,
+          nearEdge,
+          tissueFraction: round3(fraction),
+        };
       }
     }
     if (placed) lesions.push(placed);
@@ -272,7 +314,12 @@ function placeFolds(rng: Rng, fragments: Fragment[], keepOut: Box[], mpp: number
       strength: rng.uniform(0.5, 1),
     };
     const hw = fold.widthPx / 2;
-    const box = { x1: Math.min(fold.x1, fold.x2) - hw, x2: Math.max(fold.x1, fold.x2) + hw, y1: Math.min(fold.y1, fold.y2) - hw, y2: Math.max(fold.y1, fold.y2) + hw };
+    const box = {
+      x1: Math.min(fold.x1, fold.x2) - hw,
+      x2: Math.max(fold.x1, fold.x2) + hw,
+      y1: Math.min(fold.y1, fold.y2) - hw,
+      y2: Math.max(fold.y1, fold.y2) + hw,
+    };
     if (keepOut.some((k) => boxesOverlap(k, box))) continue;
     folds.push(fold);
   }
@@ -284,7 +331,14 @@ function placeBlurs(rng: Rng, fragments: Fragment[], keepOut: Box[]): BlurRegion
     const f = rng.pick(fragments);
     const [cx, cy] = pointIn(rng, f);
     const r = fragmentRadius(f) * rng.uniform(0.3, 0.6);
-    const blur: BlurRegion = { cx, cy, rxPx: r, ryPx: r * rng.uniform(0.5, 1), angleRad: rng.uniform(0, Math.PI), strength: rng.uniform(0.6, 1) };
+    const blur: BlurRegion = {
+      cx,
+      cy,
+      rxPx: r,
+      ryPx: r * rng.uniform(0.5, 1),
+      angleRad: rng.uniform(0, Math.PI),
+      strength: rng.uniform(0.6, 1),
+    };
     const box = { x1: cx - r, x2: cx + r, y1: cy - r, y2: cy + r };
     if (keepOut.some((k) => boxesOverlap(k, box))) continue;
     return [blur];
@@ -299,7 +353,13 @@ const INKS: Rgb[] = [
 ];
 
 /** Marker strokes: arcs around a fragment, as pathologists circle regions, off the lesions. */
-function placePens(rng: Rng, fragments: Fragment[], keepOut: Box[], slideWidthPx: number, slideHeightPx: number): PenStroke[] {
+function placePens(
+  rng: Rng,
+  fragments: Fragment[],
+  keepOut: Box[],
+  slideWidthPx: number,
+  slideHeightPx: number,
+): PenStroke[] {
   const pens: PenStroke[] = [];
   const count = rng.int(1, 2);
   for (let t = 0; t < 60 && pens.length < count; t++) {
@@ -325,7 +385,9 @@ function placePens(rng: Rng, fragments: Fragment[], keepOut: Box[], slideWidthPx
     // Mostly on the slide: the renderer clips the rest.
     const onSlide = xs.filter((x, i) => x >= 0 && x < slideWidthPx && ys[i] >= 0 && ys[i] < slideHeightPx).length;
     if (onSlide < 0.7 * xs.length) continue;
-    const clash = keepOut.some((k) => xs.some((x, i) => x + hw > k.x1 && x - hw < k.x2 && ys[i] + hw > k.y1 && ys[i] - hw < k.y2));
+    const clash = keepOut.some((k) =>
+      xs.some((x, i) => x + hw > k.x1 && x - hw < k.x2 && ys[i] + hw > k.y1 && ys[i] - hw < k.y2),
+    );
     if (clash) continue;
     pens.push({ xs, ys, widthPx, rgb: rng.pick(INKS), opacity: rng.uniform(0.55, 0.85) });
   }

@@ -59,10 +59,14 @@ export async function contactSheet(entries: SheetEntry[], thumbHeightPx = 360, c
     }
     const lines = [e.fileName, `${e.split}, ${e.boxes.length} lesion${e.boxes.length === 1 ? '' : 's'}`];
     lines.forEach((t, k) => {
-      svg.push(`<text x="${left}" y="${top + thumbHeightPx + 14 + 15 * k}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#222">${escapeXml(t)}</text>`);
+      svg.push(
+        `<text x="${left}" y="${top + thumbHeightPx + 14 + 15 * k}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#222">${escapeXml(t)}</text>`,
+      );
     });
   });
-  const overlay = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svg.join('')}</svg>`);
+  const overlay = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svg.join('')}</svg>`,
+  );
   return sharp({ create: { width, height, channels: 3, background: { r: 255, g: 255, b: 255 } } })
     .composite([...composites, { input: overlay, left: 0, top: 0 }])
     .png()

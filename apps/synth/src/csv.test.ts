@@ -24,7 +24,12 @@ describe('cohortCsvs', () => {
       const s = slide.get(name)!;
       expect(s.split).toBe('train');
       expect([Number(maxX), Number(maxY)]).toEqual([s.widthPx, s.heightPx]);
-      expect(s.lesions.some((l) => l.box.x1 === Number(x1) && l.box.x2 === Number(x2) && l.box.y1 === Number(y1) && l.box.y2 === Number(y2))).toBe(true);
+      expect(
+        s.lesions.some(
+          (l) =>
+            l.box.x1 === Number(x1) && l.box.x2 === Number(x2) && l.box.y1 === Number(y1) && l.box.y2 === Number(y2),
+        ),
+      ).toBe(true);
       expect(Number(x1)).toBeLessThan(Number(x2));
       expect(Number(y2)).toBeLessThanOrEqual(s.heightPx);
     }

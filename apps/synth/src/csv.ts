@@ -22,14 +22,18 @@ function byName(slides: SlidePlan[]): SlidePlan[] {
 }
 
 function boxRows(slides: SlidePlan[]): string[] {
-  return slides.flatMap((s) => s.lesions.map((l) => [s.fileName, l.box.x1, l.box.x2, l.box.y1, l.box.y2, s.widthPx, s.heightPx].join(',')));
+  return slides.flatMap((s) =>
+    s.lesions.map((l) => [s.fileName, l.box.x1, l.box.x2, l.box.y1, l.box.y2, s.widthPx, s.heightPx].join(',')),
+  );
 }
 
 export function cohortCsvs(plan: CohortPlan): CohortCsvs {
   const train = byName(plan.slides.filter((s) => s.split === 'train'));
   const validation = byName(plan.slides.filter((s) => s.split === 'validation'));
   let trustiiId = 0;
-  const validationRows = validation.flatMap((s) => s.lesions.map(() => [s.fileName, s.widthPx, s.heightPx, ++trustiiId].join(',')));
+  const validationRows = validation.flatMap((s) =>
+    s.lesions.map(() => [s.fileName, s.widthPx, s.heightPx, ++trustiiId].join(',')),
+  );
   const lines = (header: string, rows: string[]) => [header, ...rows].join('\n') + '\n';
   return {
     'train.csv': lines(TRAIN_HEADER, boxRows(train)),

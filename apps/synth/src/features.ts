@@ -49,10 +49,12 @@ export function grayStd(rgb: Uint8Array): number {
 /** Probability that a random positive scores above a random negative (ties count half). */
 export function auc(positives: number[], negatives: number[]): number {
   if (positives.length === 0 || negatives.length === 0) throw new Error('auc: needs positives and negatives');
-  const all = [...positives.map((v) => ({ v, pos: true })), ...negatives.map((v) => ({ v, pos: false }))].sort((a, b) => a.v - b.v);
+  const all = [...positives.map((v) => ({ v, pos: true })), ...negatives.map((v) => ({ v, pos: false }))].sort(
+    (a, b) => a.v - b.v,
+  );
   // Mann-Whitney U from mid-ranks.
   let rankSumPos = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j].v === all[i].v) j++;
     const midRank = (i + 1 + j) / 2;

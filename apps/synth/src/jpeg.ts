@@ -29,7 +29,12 @@ export function jpegOptions(quality: number): JpegOptions {
 }
 
 /** Encodes packed RGB pixels (width x height x 3). */
-export async function encodeJpeg(rgb: Uint8Array, widthPx: number, heightPx: number, quality: number): Promise<Uint8Array> {
+export async function encodeJpeg(
+  rgb: Uint8Array,
+  widthPx: number,
+  heightPx: number,
+  quality: number,
+): Promise<Uint8Array> {
   const sharp = await loadSharp();
   return sharp(rgb, { raw: { width: widthPx, height: heightPx, channels: 3 } })
     .jpeg(jpegOptions(quality))

@@ -22,7 +22,10 @@ void runTool<SynthFlags>({
     cmd
       .option('--patients <n>', 'number of patients', '6')
       .addOption(
-        new Option('--size <name>', 'slide size: tiny ~3k x 7k px, small ~10k x 25k, medium ~25k x 57k, digilut ~83k x 198k at 0.25 um/px')
+        new Option(
+          '--size <name>',
+          'slide size: tiny ~3k x 7k px, small ~10k x 25k, medium ~25k x 57k, digilut ~83k x 198k at 0.25 um/px',
+        )
           .choices(['tiny', 'small', 'medium', 'digilut'])
           .default('tiny'),
       )
@@ -31,7 +34,11 @@ void runTool<SynthFlags>({
       .option('--validation-fraction <f>', 'share of patients held out', '0.25')
       .option('--negative-fraction <f>', 'share of slides per split without lesions', '0.333')
       .option('--jpeg-quality <q>', 'JPEG quality of the tiles, 1..100', '80')
-      .addOption(new Option('--bigtiff <mode>', 'BigTIFF: auto (only past 4 GB), always, never').choices(['auto', 'always', 'never']).default('auto'));
+      .addOption(
+        new Option('--bigtiff <mode>', 'BigTIFF: auto (only past 4 GB), always, never')
+          .choices(['auto', 'always', 'never'])
+          .default('auto'),
+      );
   },
   run,
 });

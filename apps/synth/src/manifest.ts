@@ -46,8 +46,21 @@ function slideEntry(o: SlideOutcome) {
       fragments: s.fragments.map((f) => f.box),
     },
     artefacts: {
-      folds: s.folds.map((f) => ({ x1: r3(f.x1), y1: r3(f.y1), x2: r3(f.x2), y2: r3(f.y2), widthPx: r3(f.widthPx), strength: r3(f.strength) })),
-      blurs: s.blurs.map((b) => ({ cx: r3(b.cx), cy: r3(b.cy), rxPx: r3(b.rxPx), ryPx: r3(b.ryPx), strength: r3(b.strength) })),
+      folds: s.folds.map((f) => ({
+        x1: r3(f.x1),
+        y1: r3(f.y1),
+        x2: r3(f.x2),
+        y2: r3(f.y2),
+        widthPx: r3(f.widthPx),
+        strength: r3(f.strength),
+      })),
+      blurs: s.blurs.map((b) => ({
+        cx: r3(b.cx),
+        cy: r3(b.cy),
+        rxPx: r3(b.rxPx),
+        ryPx: r3(b.ryPx),
+        strength: r3(b.strength),
+      })),
       pens: s.pens.map((p) => ({ rgb: p.rgb, widthPx: r3(p.widthPx), opacity: r3(p.opacity), points: p.xs.length })),
     },
     stain: {
@@ -61,7 +74,13 @@ function slideEntry(o: SlideOutcome) {
   };
 }
 
-export function buildManifest(plan: CohortPlan, outcomes: SlideOutcome[], version: string, files: Record<string, string>, contactSheetSlides: number) {
+export function buildManifest(
+  plan: CohortPlan,
+  outcomes: SlideOutcome[],
+  version: string,
+  files: Record<string, string>,
+  contactSheetSlides: number,
+) {
   return {
     manifestVersion: MANIFEST_VERSION,
     generator: 'slidepipe wsi-synth',

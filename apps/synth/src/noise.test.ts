@@ -32,7 +32,9 @@ describe('PeriodicNoise', () => {
   });
 
   it('rejects sizes that are not powers of two', () => {
-    expect(() => new PeriodicNoise(new Rng(1), { periodPx: 100, cellPx: 10, octaves: 1, persistence: 0.5 })).toThrow(/powers of two/);
+    expect(() => new PeriodicNoise(new Rng(1), { periodPx: 100, cellPx: 10, octaves: 1, persistence: 0.5 })).toThrow(
+      /powers of two/,
+    );
   });
 
   it('rounds lengths to powers of two within bounds', () => {

@@ -30,7 +30,9 @@ export class PeriodicNoise {
   constructor(rng: Rng, spec: NoiseSpec) {
     const p = spec.periodPx;
     if (p & (p - 1) || spec.cellPx & (spec.cellPx - 1) || spec.cellPx > p) {
-      throw new Error(`noise: periodPx and cellPx must be powers of two with cellPx <= periodPx, got ${p}, ${spec.cellPx}`);
+      throw new Error(
+        `noise: periodPx and cellPx must be powers of two with cellPx <= periodPx, got ${p}, ${spec.cellPx}`,
+      );
     }
     this.periodPx = p;
     this.shift = Math.log2(p);

@@ -37,17 +37,31 @@ describe('downsampleInto', () => {
 });
 
 /** Reference: the whole image at every level, each pixel the rounded mean of its 2x2 parents. */
-function referencePyramid(img: Uint8Array, w: number, h: number, levels: number, pad: (x: number, y: number, c: number, l: number) => number) {
+function referencePyramid(
+  img: Uint8Array,
+  w: number,
+  h: number,
+  levels: number,
+  pad: (x: number, y: number, c: number, l: number) => number,
+) {
   const out = [{ img, w, h }];
   for (let l = 1; l < levels; l++) {
     const p = out[l - 1];
     const nw = Math.ceil(p.w / 2);
     const nh = Math.ceil(p.h / 2);
     const n = new Uint8Array(nw * nh * 3);
-    const at = (x: number, y: number, c: number) => (x < p.w && y < p.h ? p.img[(y * p.w + x) * 3 + c] : pad(x, y, c, l - 1));
+    const at = (x: number, y: number, c: number) =>
+      x < p.w && y < p.h ? p.img[(y * p.w + x) * 3 + c] : pad(x, y, c, l - 1);
     for (let y = 0; y < nh; y++) {
       for (let x = 0; x < nw; x++) {
-        for (let c = 0; c < 3; c++) n[(y * nw + x) * 3 + c] = (at(2 * x, 2 * y, c) + at(2 * x + 1, 2 * y, c) + at(2 * x, 2 * y + 1, c) + at(2 * x + 1, 2 * y + 1, c) + 2) >> 2;
+        for (let c = 0; c < 3; c++)
+          n[(y * nw + x) * 3 + c] =
+            (at(2 * x, 2 * y, c) +
+              at(2 * x + 1, 2 * y, c) +
+              at(2 * x, 2 * y + 1, c) +
+              at(2 * x + 1, 2 * y + 1, c) +
+              2) >>
+            2;
       }
     }
     out.push({ img: n, w: nw, h: nh });

@@ -14,7 +14,12 @@ export interface PyramidLevel {
 }
 
 /** Halves (rounding up) until the longer side is at most `smallestLevelPx`. */
-export function pyramidLevels(widthPx: number, heightPx: number, tilePx: number, smallestLevelPx: number): PyramidLevel[] {
+export function pyramidLevels(
+  widthPx: number,
+  heightPx: number,
+  tilePx: number,
+  smallestLevelPx: number,
+): PyramidLevel[] {
   const levels: PyramidLevel[] = [];
   let w = widthPx;
   let h = heightPx;
@@ -82,14 +87,16 @@ export class PyramidBuilder {
   /** Checks that every level received all of its rows. */
   finish(): void {
     this.levels.forEach((lv, l) => {
-      if (this.nextRow[l] !== lv.down) throw new Error(`pyramid: level ${l} got ${this.nextRow[l]} of ${lv.down} tile rows`);
+      if (this.nextRow[l] !== lv.down)
+        throw new Error(`pyramid: level ${l} got ${this.nextRow[l]} of ${lv.down} tile rows`);
     });
   }
 
   private async rowDone(level: number, tiles: (Uint8Array | null)[]): Promise<void> {
     const lv = this.levels[level];
     const row = this.nextRow[level];
-    if (tiles.length !== lv.across) throw new Error(`pyramid: level ${level} row ${row} has ${tiles.length} tiles, expected ${lv.across}`);
+    if (tiles.length !== lv.across)
+      throw new Error(`pyramid: level ${level} row ${row} has ${tiles.length} tiles, expected ${lv.across}`);
     if (row >= lv.down) throw new Error(`pyramid: level ${level} has only ${lv.down} tile rows`);
     this.nextRow[level]++;
     await this.sink(level, row, tiles);

@@ -34,5 +34,7 @@ export async function run(ctx: ToolContext, _args: string[], o: SynthFlags): Pro
     log: ctx.quiet ? undefined : (m) => ctx.log.info(m),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  ctx.log.info(`wrote ${report.plan.slides.length} slides and ${report.files.length - report.plan.slides.length} other files to ${ctx.output} in ${seconds} s`);
+  ctx.log.info(
+    `wrote ${report.plan.slides.length} slides and ${report.files.length - report.plan.slides.length} other files to ${ctx.output} in ${seconds} s`,
+  );
 }

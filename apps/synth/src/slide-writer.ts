@@ -116,8 +116,8 @@ export async function writeSlide(plan: SlidePlan, path: string, opts: SlideWrite
     };
     const builder = new PyramidBuilder(levels, TILE_PX, glass0, sink);
     // One glass tile per level, written once and shared by every empty tile of that level.
-    glassRefs = await Promise.all(builder.glass.map((g) => encodeJpeg(g, TILE_PX, TILE_PX, opts.jpegQuality))).then((js) =>
-      js.map((j) => tiff.appendData(j)),
+    glassRefs = await Promise.all(builder.glass.map((g) => encodeJpeg(g, TILE_PX, TILE_PX, opts.jpegQuality))).then(
+      (js) => js.map((j) => tiff.appendData(j)),
     );
 
     const lv0 = levels[0];
@@ -150,7 +150,9 @@ export async function writeSlide(plan: SlidePlan, path: string, opts: SlideWrite
     opts.onRow?.(lv0.down - 1, lv0.down);
     builder.finish();
 
-    const thumbJpeg = await sharp(smallestRgb, { raw: { width: smallest.widthPx, height: smallest.heightPx, channels: 3 } })
+    const thumbJpeg = await sharp(smallestRgb, {
+      raw: { width: smallest.widthPx, height: smallest.heightPx, channels: 3 },
+    })
       .resize(thumbW, thumbH, { kernel: 'lanczos3', fit: 'fill' })
       .jpeg(jpegOptions(opts.jpegQuality))
       .toBuffer();
@@ -171,7 +173,13 @@ export async function writeSlide(plan: SlidePlan, path: string, opts: SlideWrite
 }
 
 /** Copies a tile row of the smallest level into the whole-level image (clipping the padding). */
-function copyRow(dest: Uint8Array, lv: PyramidLevel, row: number, tiles: (Uint8Array | null)[], glass: Uint8Array): void {
+function copyRow(
+  dest: Uint8Array,
+  lv: PyramidLevel,
+  row: number,
+  tiles: (Uint8Array | null)[],
+  glass: Uint8Array,
+): void {
   for (let col = 0; col < tiles.length; col++) {
     const t = tiles[col] ?? glass;
     const x0 = col * TILE_PX;

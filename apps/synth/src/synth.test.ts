@@ -34,7 +34,15 @@ describe('a tiny cohort of 6 patients', () => {
   it('writes 12 slides, the DigiLut CSVs, a manifest and a contact sheet', () => {
     const files = readdirSync(dir).sort();
     expect(files.filter((f) => f.endsWith('.tif'))).toHaveLength(12);
-    for (const f of ['train.csv', 'validation.csv', 'presence_of_lesion.csv', 'validation_truth.csv', 'manifest.json', 'contact-sheet.png']) expect(files).toContain(f);
+    for (const f of [
+      'train.csv',
+      'validation.csv',
+      'presence_of_lesion.csv',
+      'validation_truth.csv',
+      'manifest.json',
+      'contact-sheet.png',
+    ])
+      expect(files).toContain(f);
     expect(files.some((f) => f.includes('partial'))).toBe(false);
     expect(readFileSync(join(dir, 'contact-sheet.png')).subarray(1, 4).toString()).toBe('PNG');
   });
@@ -92,7 +100,12 @@ describe('a tiny cohort of 6 patients', () => {
     expect(train.rows).toHaveLength(bySplit('train').reduce((n, s) => n + s.lesions.length, 0));
     expect(validation.rows).toHaveLength(bySplit('validation').reduce((n, s) => n + s.lesions.length, 0));
     expect(presence.rows).toHaveLength(bySplit('train').length);
-    for (const s of manifest.slides) expect(s.sha256).toBe(createHash('sha256').update(readFileSync(join(dir, s.fileName))).digest('hex'));
+    for (const s of manifest.slides)
+      expect(s.sha256).toBe(
+        createHash('sha256')
+          .update(readFileSync(join(dir, s.fileName)))
+          .digest('hex'),
+      );
   });
 
   it('puts every box inside the slide and on tissue that a simple detector sees', () => {
@@ -105,9 +118,12 @@ describe('a tiny cohort of 6 patients', () => {
         // Read at level 2 (1/4): tissue is where the pixel is clearly not glass.
         const w = Math.floor((l.box.x2 - l.box.x1) / 4);
         const h = Math.floor((l.box.y2 - l.box.y1) / 4);
-        const [px] = readRegions(join(dir, s.fileName), [{ x0: l.box.x1, y0: l.box.y1, level: 2, widthPx: w, heightPx: h }]);
+        const [px] = readRegions(join(dir, s.fileName), [
+          { x0: l.box.x1, y0: l.box.y1, level: 2, widthPx: w, heightPx: h },
+        ]);
         let tissue = 0;
-        for (let i = 0; i < px.length; i += 3) if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 30) tissue++;
+        for (let i = 0; i < px.length; i += 3)
+          if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 30) tissue++;
         expect(tissue / (w * h)).toBeGreaterThan(0.4);
       }
     }
@@ -182,7 +198,9 @@ describe('the lesion signal', () => {
             return Math.hypot(u, v) < 0.6;
           }),
         );
-        const clear = plan.lesions.every((l) => x0 + P < l.box.x1 - 64 || x0 > l.box.x2 + 64 || y0 + P < l.box.y1 - 64 || y0 > l.box.y2 + 64);
+        const clear = plan.lesions.every(
+          (l) => x0 + P < l.box.x1 - 64 || x0 > l.box.x2 + 64 || y0 + P < l.box.y1 - 64 || y0 > l.box.y2 + 64,
+        );
         if (inside || clear) regions.push({ x0, y0, level: 0, widthPx: P, heightPx: P, lesion: inside });
       }
     }

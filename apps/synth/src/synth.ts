@@ -47,13 +47,18 @@ export function validateParams(p: CohortParams): void {
     throw new SynthError(`${flag}: expected ${expected}, got ${JSON.stringify(got)}`, 64);
   };
   if (!isSizeName(p.size)) fail('--size', `one of ${SIZE_NAMES.join(', ')}`, p.size);
-  if (!Number.isInteger(p.patients) || p.patients < 1 || p.patients > 10_000) fail('--patients', 'an integer from 1 to 10000', p.patients);
-  if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff) fail('--seed', 'an integer from 0 to 4294967295', p.seed);
-  if (!Number.isFinite(p.mpp) || p.mpp < 0.1 || p.mpp > 2) fail('--mpp', 'a number of µm per pixel from 0.1 to 2', p.mpp);
+  if (!Number.isInteger(p.patients) || p.patients < 1 || p.patients > 10_000)
+    fail('--patients', 'an integer from 1 to 10000', p.patients);
+  if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff)
+    fail('--seed', 'an integer from 0 to 4294967295', p.seed);
+  if (!Number.isFinite(p.mpp) || p.mpp < 0.1 || p.mpp > 2)
+    fail('--mpp', 'a number of µm per pixel from 0.1 to 2', p.mpp);
   if (!Number.isFinite(p.validationFraction) || p.validationFraction < 0 || p.validationFraction >= 1)
     fail('--validation-fraction', 'a number from 0 up to (not including) 1', p.validationFraction);
-  if (!Number.isFinite(p.negativeFraction) || p.negativeFraction < 0 || p.negativeFraction > 1) fail('--negative-fraction', 'a number from 0 to 1', p.negativeFraction);
-  if (!Number.isInteger(p.jpegQuality) || p.jpegQuality < 1 || p.jpegQuality > 100) fail('--jpeg-quality', 'an integer from 1 to 100', p.jpegQuality);
+  if (!Number.isFinite(p.negativeFraction) || p.negativeFraction < 0 || p.negativeFraction > 1)
+    fail('--negative-fraction', 'a number from 0 to 1', p.negativeFraction);
+  if (!Number.isInteger(p.jpegQuality) || p.jpegQuality < 1 || p.jpegQuality > 100)
+    fail('--jpeg-quality', 'an integer from 1 to 100', p.jpegQuality);
   if (!['auto', 'always', 'never'].includes(p.bigTiff)) fail('--bigtiff', 'auto, always or never', p.bigTiff);
 }
 
@@ -92,7 +97,11 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
   for (const [i, s] of plan.slides.entries()) {
     const started = performance.now();
     const path = join(opts.outDir, s.fileName);
-    const result = await writeSlide(s, path, { jpegQuality: params.jpegQuality, bigTiff: params.bigTiff, smallestLevelPx: preset.smallestLevelPx });
+    const result = await writeSlide(s, path, {
+      jpegQuality: params.jpegQuality,
+      bigTiff: params.bigTiff,
+      smallestLevelPx: preset.smallestLevelPx,
+    });
     outcomes.push({ plan: s, result, sha256: await sha256File(path) });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     log(

@@ -76,7 +76,9 @@ describe('computeShading', () => {
       expect(sh.lymphocyteRateMax).toBeGreaterThan(sh.normalRate * 0.5);
       // Pink stroma, purple nuclei: red above green in both, nuclei darker.
       expect(sh.stromaRgb[0]).toBeGreaterThan(sh.stromaRgb[1]);
-      expect(sh.nucleusRgb[0] + sh.nucleusRgb[1] + sh.nucleusRgb[2]).toBeLessThan(sh.stromaRgb[0] + sh.stromaRgb[1] + sh.stromaRgb[2] - 80);
+      expect(sh.nucleusRgb[0] + sh.nucleusRgb[1] + sh.nucleusRgb[2]).toBeLessThan(
+        sh.stromaRgb[0] + sh.stromaRgb[1] + sh.stromaRgb[2] - 80,
+      );
     }
   });
 
@@ -106,7 +108,8 @@ describe('SlideRenderer', () => {
       const l = plan.lesions[0];
       const d = corners.map(([x, y]) => Math.hypot((x - l.cx) / l.semiMajorPx, (y - l.cy) / l.semiMinorPx));
       if (d.every((v) => v < 0.6)) lesionTiles.push([x0, y0]);
-      else if (x0 + TILE_PX < l.box.x1 || x0 > l.box.x2 || y0 + TILE_PX < l.box.y1 || y0 > l.box.y2) normalTiles.push([x0, y0]);
+      else if (x0 + TILE_PX < l.box.x1 || x0 > l.box.x2 || y0 + TILE_PX < l.box.y1 || y0 > l.box.y2)
+        normalTiles.push([x0, y0]);
     }
   }
 
@@ -139,7 +142,8 @@ describe('SlideRenderer', () => {
   });
 
   it('gives lesions a different texture', () => {
-    const energy = (tiles: [number, number][]) => tiles.slice(0, 20).map(([x0, y0]) => laplacianEnergy(render(renderer, x0, y0), TILE_PX));
+    const energy = (tiles: [number, number][]) =>
+      tiles.slice(0, 20).map(([x0, y0]) => laplacianEnergy(render(renderer, x0, y0), TILE_PX));
     const lesion = energy(lesionTiles);
     const normal = energy(normalTiles);
     // Every lesion tile above every normal tile.
@@ -156,7 +160,8 @@ describe('SlideRenderer', () => {
         const gx = 128 + x;
         const src = gx < TILE_PX ? a : b;
         const sx = gx < TILE_PX ? gx : gx - TILE_PX;
-        for (let c = 0; c < 3; c++) expect(shifted[((y * TILE_PX + x) * 3) + c]).toBe(src[(((y + 64) * TILE_PX + sx) * 3) + c]);
+        for (let c = 0; c < 3; c++)
+          expect(shifted[(y * TILE_PX + x) * 3 + c]).toBe(src[((y + 64) * TILE_PX + sx) * 3 + c]);
       }
     }
   });
@@ -181,12 +186,16 @@ describe('SlideRenderer', () => {
 
   it('darkens folds and inks pen strokes', () => {
     const plain = render(renderer, 1024, 1024);
-    const { renderer: folded } = blockSlide({ folds: [{ x1: 900, y1: 1152, x2: 1400, y2: 1152, widthPx: 120, strength: 1 }] });
+    const { renderer: folded } = blockSlide({
+      folds: [{ x1: 900, y1: 1152, x2: 1400, y2: 1152, widthPx: 120, strength: 1 }],
+    });
     const f = render(folded, 1024, 1024);
     const rowMean = (t: Uint8Array, y: number) => meanRgb(t.subarray(y * TILE_PX * 3, (y + 1) * TILE_PX * 3));
     expect(rowMean(f, 128)[1]).toBeLessThan(rowMean(plain, 128)[1] - 15);
     expect(rowMean(f, 10)).toEqual(rowMean(plain, 10));
-    const { renderer: inked } = blockSlide({ pens: [{ xs: [0, 300], ys: [100, 100], widthPx: 60, rgb: [40, 130, 70], opacity: 0.8 }] });
+    const { renderer: inked } = blockSlide({
+      pens: [{ xs: [0, 300], ys: [100, 100], widthPx: 60, rgb: [40, 130, 70], opacity: 0.8 }],
+    });
     const p = render(inked, 0, 0);
     const [pr, pg] = rowMean(p, 100);
     expect(pg).toBeGreaterThan(pr); // green ink on glass

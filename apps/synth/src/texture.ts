@@ -151,7 +151,12 @@ export function penBox(p: PenStroke): { x1: number; y1: number; x2: number; y2: 
 
 export function foldBox(f: Fold): { x1: number; y1: number; x2: number; y2: number } {
   const hw = f.widthPx / 2 + 2;
-  return { x1: Math.min(f.x1, f.x2) - hw, x2: Math.max(f.x1, f.x2) + hw, y1: Math.min(f.y1, f.y2) - hw, y2: Math.max(f.y1, f.y2) + hw };
+  return {
+    x1: Math.min(f.x1, f.x2) - hw,
+    x2: Math.max(f.x1, f.x2) + hw,
+    y1: Math.min(f.y1, f.y2) - hw,
+    y2: Math.max(f.y1, f.y2) + hw,
+  };
 }
 
 export function blurBox(b: BlurRegion): { x1: number; y1: number; x2: number; y2: number } {
@@ -200,18 +205,47 @@ export class SlideRenderer {
     const seed = plan.seed;
     // Textures are shared by all slides (see sharedNoise); each slide reads them at its own offsets.
     // Low-frequency stain unevenness, sampled at 1/8 resolution (it varies over ~150 µm).
-    this.stainVariation = sharedNoise('stain-variation', { periodPx: 512, cellPx: pow2(150 / mpp / 8, 4, 256), octaves: 2, persistence: 0.5 });
+    this.stainVariation = sharedNoise('stain-variation', {
+      periodPx: 512,
+      cellPx: pow2(150 / mpp / 8, 4, 256),
+      octaves: 2,
+      persistence: 0.5,
+    });
     // Collagen fibres: stretched noise, rotated per slide, wavy through a domain warp.
-    this.fibre = sharedNoise('fibre', { periodPx: 1024, cellPx: pow2(5 / mpp, 2, 64), octaves: 3, persistence: 0.55, stretchX: 4 });
+    this.fibre = sharedNoise('fibre', {
+      periodPx: 1024,
+      cellPx: pow2(5 / mpp, 2, 64),
+      octaves: 3,
+      persistence: 0.55,
+      stretchX: 4,
+    });
     this.warp = sharedNoise('warp', { periodPx: 1024, cellPx: pow2(40 / mpp, 8, 512), octaves: 2, persistence: 0.5 });
     this.warpPx = 12 / mpp;
     const at = Rng.of(seed, 'texture-offsets');
     this.fibreCos = Math.cos(at.uniform(0, Math.PI));
     this.fibreSin = Math.sqrt(1 - this.fibreCos * this.fibreCos);
     const pair = (): [number, number] => [at.int(0, 1 << 16), at.int(0, 1 << 16)];
-    this.off = { stain: pair(), warp: pair(), fibre: pair(), chromatin: pair(), lesion: pair(), glass: pair(), pen: pair() };
-    this.chromatin = sharedNoise('chromatin', { periodPx: 256, cellPx: pow2(1 / mpp, 2, 16), octaves: 2, persistence: 0.6 });
-    this.lesionEdge = sharedNoise('lesion-edge', { periodPx: 1024, cellPx: pow2(30 / mpp, 8, 512), octaves: 2, persistence: 0.5 });
+    this.off = {
+      stain: pair(),
+      warp: pair(),
+      fibre: pair(),
+      chromatin: pair(),
+      lesion: pair(),
+      glass: pair(),
+      pen: pair(),
+    };
+    this.chromatin = sharedNoise('chromatin', {
+      periodPx: 256,
+      cellPx: pow2(1 / mpp, 2, 16),
+      octaves: 2,
+      persistence: 0.6,
+    });
+    this.lesionEdge = sharedNoise('lesion-edge', {
+      periodPx: 1024,
+      cellPx: pow2(30 / mpp, 8, 512),
+      octaves: 2,
+      persistence: 0.5,
+    });
     // The glass: faint, smooth and 256-periodic, so every empty tile has the same pixels.
     this.background = sharedNoise('background', { periodPx: TILE_PX, cellPx: 64, octaves: 2, persistence: 0.5 });
     this.penGrain = sharedNoise('pen', { periodPx: 512, cellPx: pow2(20 / mpp, 4, 256), octaves: 2, persistence: 0.5 });
@@ -222,7 +256,9 @@ export class SlideRenderer {
     const bg = plan.stain.backgroundRgb;
     this.glass = [0, 1, 2].map((ch) => {
       const plane = new Float32Array(TILE_PX * TILE_PX);
-      for (let y = 0, i = 0; y < TILE_PX; y++) for (let x = 0; x < TILE_PX; x++, i++) plane[i] = bg[ch] + 1.5 * this.background.at(x + this.off.glass[0], y + this.off.glass[1]);
+      for (let y = 0, i = 0; y < TILE_PX; y++)
+        for (let x = 0; x < TILE_PX; x++, i++)
+          plane[i] = bg[ch] + 1.5 * this.background.at(x + this.off.glass[0], y + this.off.glass[1]);
       return plane;
     }) as [Float32Array, Float32Array, Float32Array];
   }
@@ -254,7 +290,9 @@ export class SlideRenderer {
     const d = ellipseDistance(l.cx, l.cy, l.semiMajorPx, l.semiMinorPx, l.angleRad, x, y);
     if (d >= 1) return 0;
     // An irregular outline: the noise only pulls it inwards, so the box stays a bounding box.
-    const t = d + 0.15 * (0.5 + 0.5 * this.lesionEdge.at(Math.floor(x) + this.off.lesion[0], Math.floor(y) + this.off.lesion[1]));
+    const t =
+      d +
+      0.15 * (0.5 + 0.5 * this.lesionEdge.at(Math.floor(x) + this.off.lesion[0], Math.floor(y) + this.off.lesion[1]));
     return 1 - smoothstep(0.8, 1, t);
   }
 
@@ -418,8 +456,15 @@ export class SlideRenderer {
         let bb: number;
         if (lesion > 0 || blur > 0) {
           const normalInk =
-            sh.normalRate * (1 - DISPLACED * lesion) * inkArea(normalAb, NORMAL_NUCLEUS.alphaMax, NORMAL_NUCLEUS.edge + BLUR_EDGE * blur);
-          const lymphInk = lesion > 0 ? lesion * sh.lymphocyteRateMax * inkArea(lymphAb, LYMPHOCYTE.alphaMax, LYMPHOCYTE.edge + BLUR_EDGE * blur) : 0;
+            sh.normalRate *
+            (1 - DISPLACED * lesion) *
+            inkArea(normalAb, NORMAL_NUCLEUS.alphaMax, NORMAL_NUCLEUS.edge + BLUR_EDGE * blur);
+          const lymphInk =
+            lesion > 0
+              ? lesion *
+                sh.lymphocyteRateMax *
+                inkArea(lymphAb, LYMPHOCYTE.alphaMax, LYMPHOCYTE.edge + BLUR_EDGE * blur)
+              : 0;
           const ink = normalInk + lymphInk;
           const Tr = Math.exp(-ink);
           const wN = (normalInk / ink) * (1 - Tr);
@@ -472,7 +517,8 @@ export class SlideRenderer {
           const shapeB = rng.next();
           const angle = rng.next() * Math.PI;
           const dark = (rng.next() + rng.next() + rng.next() - 1.5) * 2 * NUCLEUS_DARKNESS_SPREAD;
-          if (px < x0 - margin || px >= x0 + TILE_PX + margin || py < y0 - margin || py >= y0 + TILE_PX + margin) continue;
+          if (px < x0 - margin || px >= x0 + TILE_PX + margin || py < y0 - margin || py >= y0 + TILE_PX + margin)
+            continue;
           let a: number;
           let b: number;
           let alphaMax: number;
@@ -497,7 +543,20 @@ export class SlideRenderer {
             rgb = sh.lymphocyteRgb;
           }
           const blur = this.plan.blurs.length > 0 ? this.blurAt(px, py) : 0;
-          this.drawNucleus(x0, y0, px, py, a, b, angle, alphaMax, edge + BLUR_EDGE * blur, rgb, 1 + dark, CHROMATIN_CONTRAST * (1 - blur));
+          this.drawNucleus(
+            x0,
+            y0,
+            px,
+            py,
+            a,
+            b,
+            angle,
+            alphaMax,
+            edge + BLUR_EDGE * blur,
+            rgb,
+            1 + dark,
+            CHROMATIN_CONTRAST * (1 - blur),
+          );
         }
       }
     }
@@ -621,4 +680,3 @@ function blurIntensity(b: BlurRegion, x: number, y: number): number {
   const d = ellipseDistance(b.cx, b.cy, b.rxPx, b.ryPx, b.angleRad, x, y);
   return d >= 1 ? 0 : b.strength * (1 - smoothstep(0.5, 1, d));
 }
-

@@ -25,7 +25,11 @@ const COLOURS = [
 
 async function writeSmall(path: string, mode: 'auto' | 'always' | 'never', skipTile = false) {
   const w = new TiledTiffWriter(path, mode);
-  const base = { compression: COMPRESSION_JPEG, photometric: PHOTOMETRIC_YCBCR, ycbcrSubsampling: [2, 2] as [number, number] };
+  const base = {
+    compression: COMPRESSION_JPEG,
+    photometric: PHOTOMETRIC_YCBCR,
+    ycbcrSubsampling: [2, 2] as [number, number],
+  };
   const l0 = w.addImage({
     ...base,
     widthPx: 700,
@@ -35,8 +39,21 @@ async function writeSmall(path: string, mode: 'auto' | 'always' | 'never', skipT
     pxPerCm: 20_000,
     description: 'Aperio Image Library test\r\n700x400 [0,0 700x400] (256x256) JPEG/YCC Q=90|AppMag = 20|MPP = 0.5',
   });
-  const thumb = w.addImage({ ...base, widthPx: 70, heightPx: 40, subfileType: SUBFILE_REDUCED, description: 'Aperio Image Library test\r\n700x400 -> 70x40' });
-  const l1 = w.addImage({ ...base, widthPx: 350, heightPx: 200, tilePx: T, subfileType: SUBFILE_REDUCED, pxPerCm: 10_000 });
+  const thumb = w.addImage({
+    ...base,
+    widthPx: 70,
+    heightPx: 40,
+    subfileType: SUBFILE_REDUCED,
+    description: 'Aperio Image Library test\r\n700x400 -> 70x40',
+  });
+  const l1 = w.addImage({
+    ...base,
+    widthPx: 350,
+    heightPx: 200,
+    tilePx: T,
+    subfileType: SUBFILE_REDUCED,
+    pxPerCm: 10_000,
+  });
   expect([w.tilesAcross(l0), w.tilesDown(l0), w.tilesAcross(l1), w.tilesDown(l1)]).toEqual([3, 2, 2, 1]);
   for (let r = 0; r < 2; r++) {
     for (let c = 0; c < 3; c++) {
@@ -74,7 +91,13 @@ describe('TiledTiffWriter', () => {
       ]);
       expect(info.associated).toEqual(['thumbnail']);
 
-      const centres = COLOURS.map((_, i) => ({ x0: (i % 3) * T + 100, y0: Math.floor(i / 3) * T + 60, level: 0, widthPx: 8, heightPx: 8 }));
+      const centres = COLOURS.map((_, i) => ({
+        x0: (i % 3) * T + 100,
+        y0: Math.floor(i / 3) * T + 60,
+        level: 0,
+        widthPx: 8,
+        heightPx: 8,
+      }));
       const pixels = readRegions(path, [...centres, { x0: 100, y0: 100, level: 1, widthPx: 8, heightPx: 8 }]);
       COLOURS.forEach((rgb, i) => {
         for (let c = 0; c < 3; c++) expect(Math.abs(pixels[i][c] - rgb[c])).toBeLessThanOrEqual(4);
@@ -96,7 +119,14 @@ describe('TiledTiffWriter', () => {
 
   it('refuses tiles outside the image', () => {
     const w = new TiledTiffWriter(join(dir, 'outside.svs'));
-    const im = w.addImage({ widthPx: 300, heightPx: 300, tilePx: T, subfileType: 0, photometric: PHOTOMETRIC_YCBCR, compression: COMPRESSION_JPEG });
+    const im = w.addImage({
+      widthPx: 300,
+      heightPx: 300,
+      tilePx: T,
+      subfileType: 0,
+      photometric: PHOTOMETRIC_YCBCR,
+      compression: COMPRESSION_JPEG,
+    });
     expect(() => w.writeTile(im, 2, 0, new Uint8Array(4))).toThrow(/outside image/);
     w.abort();
     expect(existsSync(join(dir, '.outside.svs.partial'))).toBe(false);

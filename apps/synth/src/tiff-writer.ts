@@ -134,7 +134,9 @@ export class TiledTiffWriter {
       const missing = im.offsets.indexOf(-1);
       if (missing >= 0) {
         this.abort();
-        throw new Error(`tiff: image ${i} tile ${missing % im.across},${Math.floor(missing / im.across)} was never written`);
+        throw new Error(
+          `tiff: image ${i} tile ${missing % im.across},${Math.floor(missing / im.across)} was never written`,
+        );
       }
     }
     const classicEnd = this.trailerEnd(false);
@@ -209,7 +211,8 @@ export class TiledTiffWriter {
       { tag: TAG.SamplesPerPixel, type: TYPE.SHORT, values: [3] },
       { tag: TAG.PlanarConfiguration, type: TYPE.SHORT, values: [1] },
     ];
-    if (s.description !== undefined) e.push({ tag: TAG.ImageDescription, type: TYPE.ASCII, values: ascii(s.description) });
+    if (s.description !== undefined)
+      e.push({ tag: TAG.ImageDescription, type: TYPE.ASCII, values: ascii(s.description) });
     if (s.software !== undefined) e.push({ tag: TAG.Software, type: TYPE.ASCII, values: ascii(s.software) });
     if (s.pxPerCm !== undefined) {
       // Rational with a fixed denominator: exact enough, and the same bytes every run.

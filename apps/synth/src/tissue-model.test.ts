@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from './rng';
-import { distanceToOutline, insidePolygon, makeFragment, polygonArea, rasterizePolygon, TissueModel } from './tissue-model';
+import {
+  distanceToOutline,
+  insidePolygon,
+  makeFragment,
+  polygonArea,
+  rasterizePolygon,
+  TissueModel,
+} from './tissue-model';
 
 const square = (x1: number, y1: number, x2: number, y2: number) => ({
   xs: Float64Array.from([x1, x2, x2, x1]),
@@ -62,7 +69,8 @@ describe('TissueModel', () => {
   it('leaves about the requested share of a fragment as holes', () => {
     const inside: number[] = [];
     for (let y = f.box.y1; y < f.box.y2; y += 25) {
-      for (let x = f.box.x1; x < f.box.x2; x += 25) if (insidePolygon(f.xs, f.ys, x, y)) inside.push(model.alphaAt(x, y));
+      for (let x = f.box.x1; x < f.box.x2; x += 25)
+        if (insidePolygon(f.xs, f.ys, x, y)) inside.push(model.alphaAt(x, y));
     }
     const holes = inside.filter((a) => a < 0.5).length / inside.length;
     // One fragment sees a window of the hole texture, so only roughly the global share.

@@ -29,8 +29,10 @@ export interface Fragment {
 export function makeFragment(rng: Rng, cx: number, cy: number, radiusPx: number): Fragment {
   const n = Math.min(1024, Math.max(128, Math.round((2 * Math.PI * radiusPx) / 24)));
   const harmonics: { k: number; amp: number; phase: number }[] = [];
-  for (let k = 2; k <= 7; k++) harmonics.push({ k, amp: rng.uniform(0, 0.2) / k ** 0.7, phase: rng.uniform(0, 2 * Math.PI) });
-  for (let k = 8; k <= 40; k++) harmonics.push({ k, amp: rng.uniform(0, 0.025) / Math.sqrt(k / 8), phase: rng.uniform(0, 2 * Math.PI) });
+  for (let k = 2; k <= 7; k++)
+    harmonics.push({ k, amp: rng.uniform(0, 0.2) / k ** 0.7, phase: rng.uniform(0, 2 * Math.PI) });
+  for (let k = 8; k <= 40; k++)
+    harmonics.push({ k, amp: rng.uniform(0, 0.025) / Math.sqrt(k / 8), phase: rng.uniform(0, 2 * Math.PI) });
   const stretch = rng.uniform(1, 1.7);
   const rot = rng.uniform(0, Math.PI);
   const cosR = Math.cos(rot);
@@ -195,7 +197,9 @@ export class TissueModel {
 
   /** 1 in solid tissue, 0 in a hole, a ramp between (before the fragment outline is applied). */
   holeMask(fragment: Fragment, x: number, y: number): number {
-    const v = (this.holes.at((x + fragment.holeOffsetX) >> 1, (y + fragment.holeOffsetY) >> 1) - this.holeThreshold) / this.holeRamp;
+    const v =
+      (this.holes.at((x + fragment.holeOffsetX) >> 1, (y + fragment.holeOffsetY) >> 1) - this.holeThreshold) /
+      this.holeRamp;
     return v <= 0 ? 0 : v >= 1 ? 1 : v;
   }
 
@@ -213,7 +217,10 @@ export class TissueModel {
     let sum = 0;
     for (let j = 0; j < samples; j++) {
       for (let i = 0; i < samples; i++) {
-        sum += this.alphaAt(box.x1 + ((i + 0.5) * (box.x2 - box.x1)) / samples, box.y1 + ((j + 0.5) * (box.y2 - box.y1)) / samples);
+        sum += this.alphaAt(
+          box.x1 + ((i + 0.5) * (box.x2 - box.x1)) / samples,
+          box.y1 + ((j + 0.5) * (box.y2 - box.y1)) / samples,
+        );
       }
     }
     return sum / (samples * samples);

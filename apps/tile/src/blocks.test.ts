@@ -5,7 +5,13 @@ import { makeGrid, selectPatches } from './grid';
 describe('planBlocks', () => {
   it('groups a full grid into square blocks read in order, patches row by row inside each', () => {
     const grid = makeGrid(2560, 2560, 256, 256, 256);
-    const { patches, blocks } = planBlocks(selectPatches(grid, () => 1, 0), grid, 256, 1, 1024);
+    const { patches, blocks } = planBlocks(
+      selectPatches(grid, () => 1, 0),
+      grid,
+      256,
+      1,
+      1024,
+    );
     // 10 x 10 cells, 4 x 4 per block: 3 x 3 blocks.
     expect(blocks).toHaveLength(9);
     expect(blocks.map((b) => b.count)).toEqual([16, 16, 8, 16, 16, 8, 8, 8, 4]);
@@ -22,7 +28,13 @@ describe('planBlocks', () => {
   it('counts block size in pixels of the read level, with overlapping strides', () => {
     // Level downsample 2, 256 px reads (512 level-0 px), stride 128 output px = 256 level-0 px.
     const grid = makeGrid(8192, 1024, 512, 256, 128);
-    const { blocks } = planBlocks(selectPatches(grid, () => 1, 0), grid, 256, 2, 1024);
+    const { blocks } = planBlocks(
+      selectPatches(grid, () => 1, 0),
+      grid,
+      256,
+      2,
+      1024,
+    );
     // (1024 - 256) / 128 + 1 = 7 cells a side; offsets step 128 level px.
     expect(blocks[0].count).toBe(7 * 3);
     expect(blocks[0]).toMatchObject({ widthPx: 6 * 128 + 256, heightPx: 2 * 128 + 256 });
@@ -32,7 +44,7 @@ describe('planBlocks', () => {
   it('reads the patches of a mostly empty block one by one', () => {
     const grid = makeGrid(2048, 2048, 256, 256, 256);
     // Two kept cells at opposite corners of one 8 x 8 block, and a full row in the next band.
-    const kept = (x0: number, y0: number) => (x0 === 0 && y0 === 0) || (x0 === 1792 && y0 === 1792) ? 1 : 0;
+    const kept = (x0: number, y0: number) => ((x0 === 0 && y0 === 0) || (x0 === 1792 && y0 === 1792) ? 1 : 0);
     const { blocks, patches } = planBlocks(selectPatches(grid, kept, 0.5), grid, 256, 1, 2048);
     expect(blocks).toHaveLength(2);
     expect(blocks.map((b) => [b.x0, b.y0, b.widthPx, b.count])).toEqual([

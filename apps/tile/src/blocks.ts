@@ -43,7 +43,14 @@ function reorder(p: PatchList, order: number[]): PatchList {
     order.forEach((i, k) => (out[k] = a[i]));
     return out;
   };
-  return { count: order.length, col: pick(p.col), row: pick(p.row), x0: pick(p.x0), y0: pick(p.y0), tissue: pick(p.tissue) };
+  return {
+    count: order.length,
+    col: pick(p.col),
+    row: pick(p.row),
+    x0: pick(p.x0),
+    y0: pick(p.y0),
+    tissue: pick(p.tissue),
+  };
 }
 
 /**
@@ -51,7 +58,13 @@ function reorder(p: PatchList, order: number[]): PatchList {
  * about `blockPx` level pixels a side. `readPx` is the side read per patch at the level whose
  * downsample is `levelDownsample`.
  */
-export function planBlocks(patches: PatchList, grid: Grid, readPx: number, levelDownsample: number, blockPx = BLOCK_PX): BlockPlan {
+export function planBlocks(
+  patches: PatchList,
+  grid: Grid,
+  readPx: number,
+  levelDownsample: number,
+  blockPx = BLOCK_PX,
+): BlockPlan {
   const strideLevelPx = grid.stride0Px / levelDownsample;
   const cellsPerSide = Math.max(1, Math.floor((blockPx - readPx) / strideLevelPx) + 1);
   const blockCols = Math.ceil(grid.cols / cellsPerSide);
@@ -83,7 +96,15 @@ export function planBlocks(patches: PatchList, grid: Grid, readPx: number, level
     const sparse = members.length * readPx * readPx < MIN_BLOCK_FILL * widthPx * heightPx;
     if (members.length === 1 || sparse) {
       for (const i of members) {
-        blocks.push({ first: order.length, count: 1, x0: patches.x0[i], y0: patches.y0[i], widthPx: readPx, heightPx: readPx, offsetsPx: new Int32Array(2) });
+        blocks.push({
+          first: order.length,
+          count: 1,
+          x0: patches.x0[i],
+          y0: patches.y0[i],
+          widthPx: readPx,
+          heightPx: readPx,
+          offsetsPx: new Int32Array(2),
+        });
         order.push(i);
       }
       continue;

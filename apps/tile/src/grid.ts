@@ -59,7 +59,11 @@ export interface PatchList {
 }
 
 /** Cells whose tissue fraction is at least `minTissue`, in reading order (row by row). */
-export function selectPatches(grid: Grid, tissueFraction: (x0: number, y0: number, extent0Px: number) => number, minTissue: number): PatchList {
+export function selectPatches(
+  grid: Grid,
+  tissueFraction: (x0: number, y0: number, extent0Px: number) => number,
+  minTissue: number,
+): PatchList {
   const cells = grid.cols * grid.rows;
   const col = new Int32Array(cells);
   const row = new Int32Array(cells);
@@ -81,5 +85,12 @@ export function selectPatches(grid: Grid, tissueFraction: (x0: number, y0: numbe
       n++;
     }
   }
-  return { count: n, col: col.slice(0, n), row: row.slice(0, n), x0: x0s.slice(0, n), y0: y0s.slice(0, n), tissue: tissue.slice(0, n) };
+  return {
+    count: n,
+    col: col.slice(0, n),
+    row: row.slice(0, n),
+    x0: x0s.slice(0, n),
+    y0: y0s.slice(0, n),
+    tissue: tissue.slice(0, n),
+  };
 }

@@ -18,27 +18,48 @@ void runTool<TileFlags>({
   ],
   options: (cmd) => {
     cmd
-      .addOption(new Option('--mpp <um>', `output µm per pixel (default ${DEFAULT_MPP})`).argParser(positiveNumber('--mpp')).conflicts('magnification'))
       .addOption(
-        new Option('--magnification <x>', 'output magnification relative to the objective power, e.g. 20 (instead of --mpp)').argParser(
-          positiveNumber('--magnification'),
-        ),
+        new Option('--mpp <um>', `output µm per pixel (default ${DEFAULT_MPP})`)
+          .argParser(positiveNumber('--mpp'))
+          .conflicts('magnification'),
       )
-      .option('--slide-mpp <um>', "level-0 µm per pixel, replacing the slide's own (for slides without one, or a wrong one)", positiveNumber('--slide-mpp'))
+      .addOption(
+        new Option(
+          '--magnification <x>',
+          'output magnification relative to the objective power, e.g. 20 (instead of --mpp)',
+        ).argParser(positiveNumber('--magnification')),
+      )
+      .option(
+        '--slide-mpp <um>',
+        "level-0 µm per pixel, replacing the slide's own (for slides without one, or a wrong one)",
+        positiveNumber('--slide-mpp'),
+      )
       .option('--tile-px <px>', 'patch side in output pixels', integerIn('--tile-px', '8..8192'), DEFAULT_TILE_PX)
-      .option('--stride-px <px>', 'output pixels between patch origins (default: --tile-px, no overlap)', integerIn('--stride-px', '1..65536'))
+      .option(
+        '--stride-px <px>',
+        'output pixels between patch origins (default: --tile-px, no overlap)',
+        integerIn('--stride-px', '1..65536'),
+      )
       .option(
         '--tissue <method>',
         'tissue detection: rgb-distance, otsu-saturation or none, with parameters as NAME:key=value,... (see @slidepipe/tissue)',
         'rgb-distance',
       )
-      .option('--min-tissue <fraction>', 'keep patches whose footprint is at least this fraction tissue', numberIn('--min-tissue', '0..1'), DEFAULT_MIN_TISSUE)
+      .option(
+        '--min-tissue <fraction>',
+        'keep patches whose footprint is at least this fraction tissue',
+        numberIn('--min-tissue', '0..1'),
+        DEFAULT_MIN_TISSUE,
+      )
       .option('--mask-png <file>', 'also write the tissue mask as a PNG (white = tissue)')
       .option('--grid-png <file>', 'also write a picture of the slide with tissue outlined and the kept patches boxed')
       .option('--quality <q>', 'JPEG quality', integerIn('--quality', '1..100'), DEFAULT_QUALITY)
       .option('--no-pixels', 'coordinates only: no reads, image column null')
       .option('--slide-id <id>', 'slide id (default: the file name without its extension)')
-      .option('--patient-id <id>', 'patient id (default: <patient> for DigiLut names <patient>_a/_b, else the slide id)')
+      .option(
+        '--patient-id <id>',
+        'patient id (default: <patient> for DigiLut names <patient>_a/_b, else the slide id)',
+      )
       .addOption(
         new Option(
           '--reader <how>',

@@ -51,7 +51,9 @@ export async function gridPng(low: LowResImage, mask: Mask | null, grid: Grid, p
   for (let i = 0; i < patches.count; i++) {
     drawRect(rgb, width, height, patches.x0[i] * sx, patches.y0[i] * sy, grid.extent0Px * sx, grid.extent0Px * sy);
   }
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export { maskToPng };

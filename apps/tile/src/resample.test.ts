@@ -72,7 +72,9 @@ describe('downscale4', () => {
     const inner = new Uint8Array(4 * 4 * 4);
     for (let y = 0; y < 4; y++) inner.set(big.subarray(((y + 1) * 6 + 1) * 4, ((y + 1) * 6 + 5) * 4), y * 16);
     for (const side of [2, 3]) {
-      expect([...downscale4(big.subarray((6 + 1) * 4), 4, 4, side, side, undefined, 6 * 4)]).toEqual([...downscale4(inner, 4, 4, side, side)]);
+      expect([...downscale4(big.subarray((6 + 1) * 4), 4, 4, side, side, undefined, 6 * 4)]).toEqual([
+        ...downscale4(inner, 4, 4, side, side),
+      ]);
     }
   });
 
@@ -88,6 +90,8 @@ describe('downscale4', () => {
     expect(() => downscale4(new Uint8Array(15), 2, 2, 1, 1)).toThrowError(/needs 16 bytes, got 15/);
     expect(() => downscale4(new Uint8Array(16), 2, 2, 1, 1, new Uint8Array(3))).toThrowError(/out: needs 4 bytes/);
     expect(() => downscale4(new Uint8Array(30), 2, 2, 1, 1, undefined, 24)).toThrowError(/needs 32 bytes, got 30/);
-    expect(() => downscale4(new Uint8Array(64), 2, 2, 1, 1, undefined, 4)).toThrowError(/srcRowBytes: expected an integer >= 8/);
+    expect(() => downscale4(new Uint8Array(64), 2, 2, 1, 1, undefined, 4)).toThrowError(
+      /srcRowBytes: expected an integer >= 8/,
+    );
   });
 });

@@ -30,13 +30,20 @@ function axisWeights(srcPx: number, dstPx: number): AxisWeights {
 }
 
 function checkSizes(src: Uint8Array, srcW: number, srcH: number, dstW: number, dstH: number, rowBytes: number): void {
-  for (const [name, v] of [['srcW', srcW], ['srcH', srcH], ['dstW', dstW], ['dstH', dstH]] as const) {
+  for (const [name, v] of [
+    ['srcW', srcW],
+    ['srcH', srcH],
+    ['dstW', dstW],
+    ['dstH', dstH],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name}: expected a positive integer, got ${v}`);
   }
   if (dstW > srcW || dstH > srcH) throw new RangeError(`only shrinks: ${srcW}x${srcH} -> ${dstW}x${dstH}`);
-  if (!Number.isInteger(rowBytes) || rowBytes < srcW * 4) throw new RangeError(`srcRowBytes: expected an integer >= ${srcW * 4}, got ${rowBytes}`);
+  if (!Number.isInteger(rowBytes) || rowBytes < srcW * 4)
+    throw new RangeError(`srcRowBytes: expected an integer >= ${srcW * 4}, got ${rowBytes}`);
   const needed = rowBytes * (srcH - 1) + srcW * 4;
-  if (src.byteLength < needed) throw new RangeError(`src: ${srcW}x${srcH} needs ${needed} bytes, got ${src.byteLength}`);
+  if (src.byteLength < needed)
+    throw new RangeError(`src: ${srcW}x${srcH} needs ${needed} bytes, got ${src.byteLength}`);
 }
 
 /**
@@ -56,14 +63,23 @@ export function downscale4(
 ): Uint8Array {
   checkSizes(src, srcW, srcH, dstW, dstH, srcRowBytes);
   const dst = out ?? new Uint8Array(dstW * dstH * 4);
-  if (dst.byteLength < dstW * dstH * 4) throw new RangeError(`out: needs ${dstW * dstH * 4} bytes, got ${dst.byteLength}`);
+  if (dst.byteLength < dstW * dstH * 4)
+    throw new RangeError(`out: needs ${dstW * dstH * 4} bytes, got ${dst.byteLength}`);
   const kx = srcW / dstW;
   const ky = srcH / dstH;
   if (Number.isInteger(kx) && Number.isInteger(ky)) return downscaleWhole(src, srcRowBytes, dstW, dstH, kx, ky, dst);
   return downscaleArea(src, srcW, srcH, srcRowBytes, dstW, dstH, dst);
 }
 
-function downscaleWhole(src: Uint8Array, rowBytes: number, dstW: number, dstH: number, kx: number, ky: number, dst: Uint8Array): Uint8Array {
+function downscaleWhole(
+  src: Uint8Array,
+  rowBytes: number,
+  dstW: number,
+  dstH: number,
+  kx: number,
+  ky: number,
+  dst: Uint8Array,
+): Uint8Array {
   const n = kx * ky;
   const half = n >> 1;
   const rowSums = new Uint32Array(dstW * 3);
@@ -96,7 +112,15 @@ function downscaleWhole(src: Uint8Array, rowBytes: number, dstW: number, dstH: n
   return dst;
 }
 
-function downscaleArea(src: Uint8Array, srcW: number, srcH: number, rowBytes: number, dstW: number, dstH: number, dst: Uint8Array): Uint8Array {
+function downscaleArea(
+  src: Uint8Array,
+  srcW: number,
+  srcH: number,
+  rowBytes: number,
+  dstW: number,
+  dstH: number,
+  dst: Uint8Array,
+): Uint8Array {
   const wx = axisWeights(srcW, dstW);
   const wy = axisWeights(srcH, dstH);
   // Horizontal pass into floats (dstW x srcH x 3), then vertical.

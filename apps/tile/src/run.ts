@@ -7,7 +7,16 @@ import { schemaFor, slideIdProblem } from '@slidepipe/schema';
 import { parseDetectorSpec } from '@slidepipe/tissue';
 import { patientIdFromSlideId, slideIdFromPath } from './ids';
 import { gridPng, maskToPng } from './picture';
-import { DEFAULT_MPP, patchBatches, patchMeta, planTiling, tilingFacts, type Resolution, type Tiling, type TileOptions } from './tile';
+import {
+  DEFAULT_MPP,
+  patchBatches,
+  patchMeta,
+  planTiling,
+  tilingFacts,
+  type Resolution,
+  type Tiling,
+  type TileOptions,
+} from './tile';
 
 /** The flags, parsed. */
 export interface TileFlags {
@@ -31,7 +40,8 @@ type Ids = { slideId: string; patientId: string };
 
 /** Everything that can be refused is refused before the slide is read. */
 function plan(ctx: ToolContext, slidePath: string, f: TileFlags): { options: TileOptions; ids: Ids } {
-  if (slidePath === '-') throw usageError('<slide>', 'a slide is read from a file, not from stdin (OpenSlide needs random access)');
+  if (slidePath === '-')
+    throw usageError('<slide>', 'a slide is read from a file, not from stdin (OpenSlide needs random access)');
   let tissue: TileOptions['tissue'];
   try {
     tissue = parseDetectorSpec(f.tissue);
@@ -40,7 +50,8 @@ function plan(ctx: ToolContext, slidePath: string, f: TileFlags): { options: Til
   }
   if (f.maskPng && tissue.name === 'none') throw usageError('--mask-png', 'there is no mask with --tissue none');
   for (const path of [ctx.output, f.maskPng, f.gridPng]) if (!isStdio(path)) checkOutput(path!, ctx.force);
-  const resolution: Resolution = f.magnification !== undefined ? { magnification: f.magnification } : { mpp: f.mpp ?? DEFAULT_MPP };
+  const resolution: Resolution =
+    f.magnification !== undefined ? { magnification: f.magnification } : { mpp: f.mpp ?? DEFAULT_MPP };
   const options: TileOptions = {
     resolution,
     tilePx: f.tilePx,
@@ -74,13 +85,20 @@ function describe(slide: Slide, tiling: Tiling, options: TileOptions, ids: Ids):
 async function pictures(tiling: Tiling, f: TileFlags): Promise<[string, Buffer][]> {
   const out: [string, Buffer][] = [];
   if (f.maskPng && tiling.mask) out.push([f.maskPng, await maskToPng(tiling.mask)]);
-  if (f.gridPng && tiling.picture) out.push([f.gridPng, await gridPng(tiling.picture, tiling.mask, tiling.grid, tiling.patches)]);
+  if (f.gridPng && tiling.picture)
+    out.push([f.gridPng, await gridPng(tiling.picture, tiling.mask, tiling.grid, tiling.patches)]);
   tiling.picture = null;
   tiling.mask = null;
   return out;
 }
 
-function params(slidePath: string, f: TileFlags, options: TileOptions, tiling: Tiling, ids: Ids): Record<string, unknown> {
+function params(
+  slidePath: string,
+  f: TileFlags,
+  options: TileOptions,
+  tiling: Tiling,
+  ids: Ids,
+): Record<string, unknown> {
   const r = options.resolution;
   return {
     slide: slidePath,

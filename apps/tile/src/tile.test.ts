@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { decodeJpeg } from '@slidepipe/jpeg';
 import { JpegTileReader, Slide } from '@slidepipe/openslide';
 import { schemaFor } from '@slidepipe/schema';
-import { BATCH_PATCHES, MAX_BLOCKS_IN_FLIGHT, patchBatches, patchJpegs, patchMeta, planTiling, tilingFacts, type TileOptions } from './tile';
+import {
+  BATCH_PATCHES,
+  MAX_BLOCKS_IN_FLIGHT,
+  patchBatches,
+  patchJpegs,
+  patchMeta,
+  planTiling,
+  tilingFacts,
+  type TileOptions,
+} from './tile';
 
 import { SMALL_LEVELS_TIFF, SVS } from '@slidepipe/fixtures';
 const SMALL_LEVELS = SMALL_LEVELS_TIFF;
@@ -44,7 +53,12 @@ describe('planTiling', () => {
       const t = await planTiling(slide, options());
       expect(t.plan).toMatchObject({ level: 0, readPx: 512, needsResize: true, resampleFactor: 2, outputMpp: 0.5 });
       expect(t.grid.extent0Px).toBe(512);
-      expect(tilingFacts(t, options(), slide)).toMatchObject({ read_px: 512, resample_factor: 2, extent0_px: 512, slide_mpp_source: 'override' });
+      expect(tilingFacts(t, options(), slide)).toMatchObject({
+        read_px: 512,
+        resample_factor: 2,
+        extent0_px: 512,
+        slide_mpp_source: 'override',
+      });
     } finally {
       await slide.close();
     }
@@ -55,7 +69,9 @@ describe('planTiling', () => {
     await expect(planTiling(bare, options())).rejects.toThrowError(/states no resolution.*--slide-mpp/);
     await bare.close();
     const svs = await Slide.open(SVS);
-    await expect(planTiling(svs, options({ resolution: { mpp: 0.25 } }))).rejects.toThrowError(/--mpp 0.25: finer than the slide's level 0/);
+    await expect(planTiling(svs, options({ resolution: { mpp: 0.25 } }))).rejects.toThrowError(
+      /--mpp 0.25: finer than the slide's level 0/,
+    );
     await svs.close();
   });
 });
@@ -120,7 +136,12 @@ describe('patchBatches', () => {
         }
         return { blocks: t.blocks.length, direct: t.jpegTiles !== null, byCell };
       };
-      const runs = [await collect(2048, 'auto'), await collect(256, 'auto'), await collect(1024, 'openslide'), await collect(256, 'openslide')];
+      const runs = [
+        await collect(2048, 'auto'),
+        await collect(256, 'auto'),
+        await collect(1024, 'openslide'),
+        await collect(256, 'openslide'),
+      ];
       // 9 x 12 cells: 2 x 2 blocks of up to 8 x 8, 3 x 3 of up to 4 x 4, or 108 single reads.
       expect(runs.map((r) => [r.blocks, r.direct])).toEqual([
         [4, true],
@@ -130,7 +151,8 @@ describe('patchBatches', () => {
       ]);
       const [first, ...others] = runs;
       expect(first.byCell.size).toBe(108);
-      for (const other of others) for (const [cell, jpeg] of first.byCell) expect(other.byCell.get(cell), cell).toBe(jpeg);
+      for (const other of others)
+        for (const [cell, jpeg] of first.byCell) expect(other.byCell.get(cell), cell).toBe(jpeg);
     } finally {
       await slide.close();
     }

@@ -16,7 +16,15 @@ import {
   type Slide,
 } from '@slidepipe/openslide';
 import { encodeJpegAsync } from '@slidepipe/jpeg';
-import { getDetector, MaskIntegral, maskScale, patchTissueFraction, type Mask, type Params, type TissueDetector } from '@slidepipe/tissue';
+import {
+  getDetector,
+  MaskIntegral,
+  maskScale,
+  patchTissueFraction,
+  type Mask,
+  type Params,
+  type TissueDetector,
+} from '@slidepipe/tissue';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { BLOCK_PX, planBlocks, TILE_BLOCK_PX, type ReadBlock } from './blocks';
 import { insideFraction, makeGrid, selectPatches, type Grid, type PatchList } from './grid';
@@ -62,7 +70,9 @@ export function targetMpp(slide: Slide, resolution: Resolution): number {
       'the slide states no resolution (no openslide.mpp-x, no usable TIFF resolution tags): give it with --slide-mpp UM_PER_PX (e.g. 0.25 for a 40x scan)',
     );
   }
-  return 'mpp' in resolution ? resolution.mpp : mppForMagnification(slide.mpp, slide.objectivePower, resolution.magnification);
+  return 'mpp' in resolution
+    ? resolution.mpp
+    : mppForMagnification(slide.mpp, slide.objectivePower, resolution.magnification);
 }
 
 /** The patches' PixelPath: jpegTiles when the level's JPEG tiles are decoded directly, else openslideReason. */
@@ -80,15 +90,25 @@ export interface Tiling extends PixelPath {
 
 /** How a level is read: the library's choice, or OpenSlide when --reader openslide says so. */
 function pixelPath(slide: Slide, level: number, how: TileOptions['reader']): PixelPath {
-  return how === 'openslide' ? { jpegTiles: null, openslideReason: 'asked for with --reader openslide' } : choosePixelPath(slide, level);
+  return how === 'openslide'
+    ? { jpegTiles: null, openslideReason: 'asked for with --reader openslide' }
+    : choosePixelPath(slide, level);
 }
 
 /** Chooses level and resampling, detects tissue, lays the grid, keeps the tissue cells and groups them into reads. */
-export async function planTiling(slide: Slide, options: TileOptions, signal?: AbortSignal, blockPx?: number): Promise<Tiling> {
+export async function planTiling(
+  slide: Slide,
+  options: TileOptions,
+  signal?: AbortSignal,
+  blockPx?: number,
+): Promise<Tiling> {
   const mpp = targetMpp(slide, options.resolution);
   const plan = slide.planRead(mpp, { tilePx: options.tilePx, tolerance: TOLERANCE });
   if (plan.resampleFactor < 1 - TOLERANCE) {
-    const flag = 'mpp' in options.resolution ? `--mpp ${mpp}` : `--magnification ${(options.resolution as { magnification: number }).magnification}`;
+    const flag =
+      'mpp' in options.resolution
+        ? `--mpp ${mpp}`
+        : `--magnification ${(options.resolution as { magnification: number }).magnification}`;
     throw usageError(
       flag,
       `finer than the slide's level 0 (${slide.mpp!.x.toPrecision(4)} µm/px): patches would be enlarged; ask for ${slide.mpp!.x.toPrecision(4)} µm/px or coarser`,
@@ -97,7 +117,10 @@ export async function planTiling(slide: Slide, options: TileOptions, signal?: Ab
   const detector = getDetector(options.tissue.name, options.tissue.params);
   const { width: width0, height: height0 } = slide.dimensions;
   if (plan.extent0Px > Math.min(width0, height0)) {
-    const flag = 'mpp' in options.resolution ? `--mpp ${mpp}` : `--magnification ${(options.resolution as { magnification: number }).magnification}`;
+    const flag =
+      'mpp' in options.resolution
+        ? `--mpp ${mpp}`
+        : `--magnification ${(options.resolution as { magnification: number }).magnification}`;
     throw usageError(
       flag,
       `a ${options.tilePx} px patch covers ${Math.round(plan.extent0Px)} px of level 0, more than the slide (${width0} x ${height0} px at ${slide.mpp!.x.toPrecision(4)} µm/px)`,
@@ -163,18 +186,33 @@ export function tilingFacts(tiling: Tiling, options: TileOptions, slide: Slide):
       method: detector.name,
       params: detector.params,
       min_tissue: options.minTissue,
-      ...(picture ? { picture_mpp: picture.mpp, picture_px: [picture.width, picture.height], picture_level: picture.level } : {}),
+      ...(picture
+        ? { picture_mpp: picture.mpp, picture_px: [picture.width, picture.height], picture_level: picture.level }
+        : {}),
     },
     image: options.pixels ? { format: 'jpeg', quality: options.quality } : null,
   };
 }
 
-export function patchMeta(slide: Slide, ids: { slideId: string; patientId: string }, facts: Record<string, unknown>, entry: ProvenanceEntry | null): StreamMeta {
+export function patchMeta(
+  slide: Slide,
+  ids: { slideId: string; patientId: string },
+  facts: Record<string, unknown>,
+  entry: ProvenanceEntry | null,
+): StreamMeta {
   const { width, height } = slide.dimensions;
   return {
     record: 'patch',
     version: 1,
-    slide: { slide_id: ids.slideId, patient_id: ids.patientId, width0: width, height0: height, mpp0: slide.mpp?.x ?? null, path: slide.path, vendor: slide.vendor ?? undefined },
+    slide: {
+      slide_id: ids.slideId,
+      patient_id: ids.patientId,
+      width0: width,
+      height0: height,
+      mpp0: slide.mpp?.x ?? null,
+      path: slide.path,
+      vendor: slide.vendor ?? undefined,
+    },
     facts,
     provenance: entry ? [entry] : [],
   };
@@ -185,7 +223,12 @@ export function patchMeta(slide: Slide, ids: { slideId: string; patientId: strin
  * OpenSlide and encodes on libjpeg-turbo's, so both cores work while this loop only keeps them
  * fed and ordered; at most a few blocks (and their pixel buffers) exist at once.
  */
-export async function* patchJpegs(slide: Slide, tiling: Tiling, quality: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+export async function* patchJpegs(
+  slide: Slide,
+  tiling: Tiling,
+  quality: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Buffer> {
   const { plan, patches, blocks } = tiling;
   const { readPx, tilePx, needsResize } = plan;
   const reader = await RegionReader.open(slide, plan.level, tiling);
@@ -194,7 +237,8 @@ export async function* patchJpegs(slide: Slide, tiling: Tiling, quality: number,
   const inFlight = Math.max(2, Math.min(MAX_BLOCKS_IN_FLIGHT, Math.floor(IN_FLIGHT_BYTES / maxBlockBytes)));
   // Block buffers are recycled: after the first few blocks the loop allocates no pixel memory.
   const free: Buffer[] = [];
-  const encode = (pixels: Uint8Array, rowBytes: number) => encodeJpegAsync(pixels, tilePx, tilePx, { pixelFormat: 'bgrx', quality, rowBytes });
+  const encode = (pixels: Uint8Array, rowBytes: number) =>
+    encodeJpegAsync(pixels, tilePx, tilePx, { pixelFormat: 'bgrx', quality, rowBytes });
   const one = async (b: ReadBlock): Promise<Buffer[]> => {
     const buf = free.pop() ?? Buffer.allocUnsafeSlow(maxBlockBytes);
     try {

@@ -35,11 +35,17 @@ export const flatEmbeddings = (b: RecordBatch, dim: number): Float32Array => fla
 export function backboneOf(s: RecordStream): BackboneFacts {
   // A Parquet table written from streams of two backbones carries a conflict marker, not one identity.
   if (typeof s.meta.facts.backbone === 'string') {
-    throw inputError(s.source, 'holds embeddings of several backbones (facts.backbone differs between its streams): train on one backbone\'s embeddings');
+    throw inputError(
+      s.source,
+      "holds embeddings of several backbones (facts.backbone differs between its streams): train on one backbone's embeddings",
+    );
   }
   const b = s.meta.facts.backbone as BackboneFacts | undefined;
   if (!b || typeof b.sha256 !== 'string' || typeof b.name !== 'string') {
-    throw inputError(s.source, 'embedding stream without a backbone identity (facts.backbone with name and sha256): embed it with wsi-embed');
+    throw inputError(
+      s.source,
+      'embedding stream without a backbone identity (facts.backbone with name and sha256): embed it with wsi-embed',
+    );
   }
   return b;
 }
@@ -81,7 +87,10 @@ export async function loadEmbeddings(streams: AsyncIterable<RecordStream>): Prom
       backbone = bb;
       dim = d;
     } else if (bb.sha256 !== backbone.sha256 || bb.name !== backbone.name || d !== dim) {
-      throw inputError(s.source, `embeddings from backbone ${bb.name} (${bb.sha256.slice(0, 12)}, dim ${d}) mixed with ${backbone.name} (${backbone.sha256.slice(0, 12)}, dim ${dim}): train on one backbone's embeddings`);
+      throw inputError(
+        s.source,
+        `embeddings from backbone ${bb.name} (${bb.sha256.slice(0, 12)}, dim ${d}) mixed with ${backbone.name} (${backbone.sha256.slice(0, 12)}, dim ${dim}): train on one backbone's embeddings`,
+      );
     }
     for await (const b of s.batches) {
       const n = b.numRows;
@@ -98,7 +107,10 @@ export async function loadEmbeddings(streams: AsyncIterable<RecordStream>): Prom
       for (let i = 0; i < n; i++) {
         const l = label.get(i) as number | null;
         if (l !== 0 && l !== 1) {
-          throw inputError(s.source, `${where(b, i)}: label is ${l}; wsi-train needs 0/1 labels (embed labelled patches from wsi-label)`);
+          throw inputError(
+            s.source,
+            `${where(b, i)}: label is ${l}; wsi-train needs 0/1 labels (embed labelled patches from wsi-label)`,
+          );
         }
         y[rows + i] = l;
         const id = slide.get(i) as string;
@@ -114,7 +126,17 @@ export async function loadEmbeddings(streams: AsyncIterable<RecordStream>): Prom
     }
   }
   if (!backbone || rows === 0) throw inputError([...sources].join(', ') || '<stdin>', 'no embedding rows to train on');
-  return { x: x.subarray(0, rows * dim), y: y.subarray(0, rows), slideOf: slideOf.subarray(0, rows), slides, rows, dim, backbone, sources: [...sources], provenance: mergeMeta(metas).provenance };
+  return {
+    x: x.subarray(0, rows * dim),
+    y: y.subarray(0, rows),
+    slideOf: slideOf.subarray(0, rows),
+    slides,
+    rows,
+    dim,
+    backbone,
+    sources: [...sources],
+    provenance: mergeMeta(metas).provenance,
+  };
 }
 
 export interface SplitRow {
@@ -129,7 +151,11 @@ export async function loadSplits(streams: AsyncIterable<RecordStream>): Promise<
     for await (const b of s.batches) {
       const [id, patient, set, fold] = ['slide_id', 'patient_id', 'set', 'fold'].map((c) => b.getChild(c)!);
       for (let i = 0; i < b.numRows; i++) {
-        out.set(id.get(i) as string, { patient_id: patient.get(i) as string, set: set.get(i) as string, fold: fold.get(i) as number });
+        out.set(id.get(i) as string, {
+          patient_id: patient.get(i) as string,
+          set: set.get(i) as string,
+          fold: fold.get(i) as number,
+        });
       }
     }
   }

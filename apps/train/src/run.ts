@@ -61,9 +61,16 @@ export async function run(ctx: ToolContext, inputs: string[], f: TrainFlags): Pr
     force: ctx.force,
     threads: ctx.threads,
     log: ctx.log,
-    provenance: [...table.provenance, ...[ctx.provenance_entry({ ...recipe, splits: f.splits, inputs: inputs.length ? inputs : ['-'] })].filter(Boolean)],
+    provenance: [
+      ...table.provenance,
+      ...[ctx.provenance_entry({ ...recipe, splits: f.splits, inputs: inputs.length ? inputs : ['-'] })].filter(
+        Boolean,
+      ),
+    ],
   });
   if (!manifest) return;
   const s = manifest.summary;
-  ctx.log.info(`${manifest.folds.length} fold heads in ${outDir}: validation AUC mean ${s.val_auc_mean.toFixed(3)} (min ${s.val_auc_min.toFixed(3)}), AP mean ${s.val_ap_mean.toFixed(3)}`);
+  ctx.log.info(
+    `${manifest.folds.length} fold heads in ${outDir}: validation AUC mean ${s.val_auc_mean.toFixed(3)} (min ${s.val_auc_min.toFixed(3)}), AP mean ${s.val_ap_mean.toFixed(3)}`,
+  );
 }

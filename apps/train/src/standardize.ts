@@ -31,7 +31,10 @@ export function fitStandardizer(x: Float32Array, dim: number, rows: ArrayLike<nu
   return { mean, std };
 }
 
-export const identityStandardizer = (dim: number): Standardizer => ({ mean: new Float64Array(dim), std: new Float64Array(dim).fill(1) });
+export const identityStandardizer = (dim: number): Standardizer => ({
+  mean: new Float64Array(dim),
+  std: new Float64Array(dim).fill(1),
+});
 
 /** Rows `rows` of x, standardised, as a new row-major array. */
 export function gatherRows(x: Float32Array, dim: number, rows: ArrayLike<number>, st: Standardizer): Float32Array {
@@ -52,7 +55,8 @@ export function foldStandardizer(params: readonly MlpParam[], st: Standardizer):
   const w = out[0];
   const b = out[1];
   const [inDim, outDim] = w.dims;
-  if (inDim !== st.mean.length || b.dims[0] !== outDim) throw new Error(`standardizer of ${st.mean.length} features for a first layer of [${w.dims.join(', ')}]`);
+  if (inDim !== st.mean.length || b.dims[0] !== outDim)
+    throw new Error(`standardizer of ${st.mean.length} features for a first layer of [${w.dims.join(', ')}]`);
   const bias = Float64Array.from(b.data);
   for (let i = 0; i < inDim; i++) {
     const s = st.std[i];

@@ -42,7 +42,11 @@ function options(outDir: string, over: Partial<TrainOptions> = {}, log: string[]
     logsDir: null,
     force: false,
     threads: 1,
-    log: { info: (m) => log.push(m), warn: (m) => log.push(`warning: ${m}`), progress: () => ({ tick: () => undefined, setTotal: () => undefined, done: () => undefined }) },
+    log: {
+      info: (m) => log.push(m),
+      warn: (m) => log.push(`warning: ${m}`),
+      progress: () => ({ tick: () => undefined, setTotal: () => undefined, done: () => undefined }),
+    },
     provenance: [],
     ...over,
   };
@@ -57,14 +61,28 @@ describe('cross-validated training', () => {
     expect(m.folds.map((f) => f.fold)).toEqual([0, 1, 2]);
     for (const f of m.folds) expect(f.metrics.auc, `fold ${f.fold}`).toBeGreaterThan(0.8);
     const manifest = JSON.parse(readFileSync(join(a, 'ensemble.json'), 'utf8'));
-    expect(manifest).toMatchObject({ format: 'slidepipe-ensemble', version: 1, dim: 6, backbone: { name: 'test-backbone' }, aggregate: 'mean-prob' });
+    expect(manifest).toMatchObject({
+      format: 'slidepipe-ensemble',
+      version: 1,
+      dim: 6,
+      backbone: { name: 'test-backbone' },
+      aggregate: 'mean-prob',
+    });
     const meta = readOnnxMetadata(readFileSync(join(a, 'fold-1.onnx')));
-    expect(meta).toMatchObject({ 'slidepipe.backbone.name': 'test-backbone', 'slidepipe.backbone.sha256': 'a'.repeat(64), 'slidepipe.train.fold': '1', 'slidepipe.train.folds': '3' });
+    expect(meta).toMatchObject({
+      'slidepipe.backbone.name': 'test-backbone',
+      'slidepipe.backbone.sha256': 'a'.repeat(64),
+      'slidepipe.train.fold': '1',
+      'slidepipe.train.folds': '3',
+    });
     expect(JSON.parse(meta['slidepipe.train.recipe'])).toMatchObject({ loss: 'bce', hidden: [8], balance: 'weight' });
     expect(Number(meta['slidepipe.train.threshold'])).toBe(m.folds[1].threshold);
 
     await trainCrossValidated(t, p, options(b));
-    for (const k of [0, 1, 2]) expect(readFileSync(join(b, `fold-${k}.onnx`)).equals(readFileSync(join(a, `fold-${k}.onnx`))), `fold ${k}`).toBe(true);
+    for (const k of [0, 1, 2])
+      expect(readFileSync(join(b, `fold-${k}.onnx`)).equals(readFileSync(join(a, `fold-${k}.onnx`))), `fold ${k}`).toBe(
+        true,
+      );
 
     const before = statSync(join(a, 'fold-0.onnx')).mtimeMs;
     const log: string[] = [];
@@ -81,7 +99,9 @@ describe('cross-validated training', () => {
     await trainCrossValidated(t, p, options(a));
     const first = readFileSync(join(a, 'fold-0.onnx'));
     const other = { ...recipe, seed: 8 };
-    await expect(trainCrossValidated(t, p, options(a, { recipe: other }))).rejects.toThrow(/fold-0\.onnx: holds a head trained on other data or with other parameters: give --force/);
+    await expect(trainCrossValidated(t, p, options(a, { recipe: other }))).rejects.toThrow(
+      /fold-0\.onnx: holds a head trained on other data or with other parameters: give --force/,
+    );
     await trainCrossValidated(t, p, options(a, { recipe: other, force: true }));
     expect(readFileSync(join(a, 'fold-0.onnx')).equals(first)).toBe(false);
     expect(existsSync(join(a, 'ensemble.json'))).toBe(true);
@@ -98,7 +118,12 @@ describe('cross-validated training', () => {
     expect(log.at(-1)).toBe('ensemble.json not written yet: fold 1 still to train');
     const m = await trainCrossValidated(t, p, options(parts, { only: [1] }));
     expect(m?.folds.map((f) => f.fold)).toEqual([0, 1, 2]);
-    for (const k of [0, 1, 2]) expect(readFileSync(join(parts, `fold-${k}.onnx`)).equals(readFileSync(join(whole, `fold-${k}.onnx`)))).toBe(true);
-    await expect(trainCrossValidated(t, p, options(parts, { only: [7] }))).rejects.toThrow(/--folds: no fold 7 in the split table \(folds: 0, 1, 2\)/);
+    for (const k of [0, 1, 2])
+      expect(readFileSync(join(parts, `fold-${k}.onnx`)).equals(readFileSync(join(whole, `fold-${k}.onnx`)))).toBe(
+        true,
+      );
+    await expect(trainCrossValidated(t, p, options(parts, { only: [7] }))).rejects.toThrow(
+      /--folds: no fold 7 in the split table \(folds: 0, 1, 2\)/,
+    );
   });
 });

@@ -84,7 +84,11 @@ const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.b
 
 /** What a fold head depends on: the recipe, the backbone, the embeddings and the fold's rows. */
 function foldFingerprint(recipe: HeadRecipe, t: EmbeddingTable, dataHash: string, f: FoldPlan): string {
-  return sha256(JSON.stringify({ recipe, backbone: t.backbone.sha256, data: dataHash, fold: f.fold }), bytes(f.train), bytes(f.val));
+  return sha256(
+    JSON.stringify({ recipe, backbone: t.backbone.sha256, data: dataHash, fold: f.fold }),
+    bytes(f.train),
+    bytes(f.val),
+  );
 }
 
 function trainerOptions(r: HeadRecipe, seed: number): MlpTrainOptionsInput {
@@ -146,7 +150,14 @@ interface Best {
   state: Uint8Array;
 }
 
-async function trainFold(t: EmbeddingTable, f: FoldPlan, folds: number, fingerprint: string, run: CombinedRun | undefined, o: TrainOptions): Promise<FoldEntry> {
+async function trainFold(
+  t: EmbeddingTable,
+  f: FoldPlan,
+  folds: number,
+  fingerprint: string,
+  run: CombinedRun | undefined,
+  o: TrainOptions,
+): Promise<FoldEntry> {
   const r = o.recipe;
   const seed = foldSeed(r.seed, f.fold);
   const st = r.standardize ? fitStandardizer(t.x, t.dim, f.train) : identityStandardizer(t.dim);
@@ -188,7 +199,9 @@ async function trainFold(t: EmbeddingTable, f: FoldPlan, folds: number, fingerpr
             best = { epoch: rep.epoch, metrics: m, state: tr.saveState() };
             stale = 0;
           } else if (++stale >= r.patience) {
-            o.log.info(`fold ${f.fold}: validation AP has not improved for ${r.patience} epochs: stopping at epoch ${rep.epoch}, keeping epoch ${best.epoch}`);
+            o.log.info(
+              `fold ${f.fold}: validation AP has not improved for ${r.patience} epochs: stopping at epoch ${rep.epoch}, keeping epoch ${best.epoch}`,
+            );
             return 'stop';
           }
           return 'continue';
@@ -197,7 +210,13 @@ async function trainFold(t: EmbeddingTable, f: FoldPlan, folds: number, fingerpr
     );
     const b = best as Best;
     const params = foldStandardizer(MlpTrainer.restore(b.state).getParams(), st);
-    const counts = { train_rows: f.train.length, train_positives: f.trainPositives, val_rows: f.val.length, val_positives: f.valPositives, oversample: balanced.repeat };
+    const counts = {
+      train_rows: f.train.length,
+      train_positives: f.trainPositives,
+      val_rows: f.val.length,
+      val_positives: f.valPositives,
+      oversample: balanced.repeat,
+    };
     const recipe = { ...r, seed };
     const metadata: Record<string, string> = {
       // What MlpTrainer.exportOnnx records, for a head written from folded parameters.
@@ -252,9 +271,14 @@ function mean(xs: number[]): number {
  * Trains (or finds) every fold's head and writes ensemble.json; with `only`, trains those folds
  * and writes the manifest (returned) once every fold's head is in the folder.
  */
-export async function trainCrossValidated(t: EmbeddingTable, plan: CvPlan, o: TrainOptions): Promise<EnsembleManifest | undefined> {
+export async function trainCrossValidated(
+  t: EmbeddingTable,
+  plan: CvPlan,
+  o: TrainOptions,
+): Promise<EnsembleManifest | undefined> {
   const r = o.recipe;
-  if (r.loss === 'focal' && r.posWeight !== 1) throw inputError('--pos-weight', 'applies to --loss bce; focal loss weighs positives with --alpha');
+  if (r.loss === 'focal' && r.posWeight !== 1)
+    throw inputError('--pos-weight', 'applies to --loss bce; focal loss weighs positives with --alpha');
   mkdirSync(o.outDir, { recursive: true });
   const rowFold = new Int32Array(t.rows).fill(-1);
   for (const f of plan.folds) for (const i of f.val) rowFold[i] = f.fold;
@@ -272,14 +296,24 @@ export async function trainCrossValidated(t: EmbeddingTable, plan: CvPlan, o: Tr
     test_rows_left_out: plan.testRows,
     inputs: t.sources.join(' ').slice(0, 2000),
   };
-  const run = o.tracker || o.logsDir !== null
-    ? await CombinedRun.start({ name: 'cv', tracker: o.tracker, tensorboardDir: o.logsDir === null ? undefined : join(o.logsDir, 'cv'), params })
-    : undefined;
+  const run =
+    o.tracker || o.logsDir !== null
+      ? await CombinedRun.start({
+          name: 'cv',
+          tracker: o.tracker,
+          tensorboardDir: o.logsDir === null ? undefined : join(o.logsDir, 'cv'),
+          params,
+        })
+      : undefined;
   let status: 'FINISHED' | 'FAILED' = 'FAILED';
   try {
     const entries: FoldEntry[] = [];
     const unknown = (o.only ?? []).filter((k) => !plan.folds.some((f) => f.fold === k));
-    if (unknown.length) throw inputError('--folds', `no fold ${unknown.join(', ')} in the split table (folds: ${plan.folds.map((f) => f.fold).join(', ')})`);
+    if (unknown.length)
+      throw inputError(
+        '--folds',
+        `no fold ${unknown.join(', ')} in the split table (folds: ${plan.folds.map((f) => f.fold).join(', ')})`,
+      );
     for (const f of plan.folds) {
       const fingerprint = foldFingerprint(r, t, dataHash, f);
       const path = join(o.outDir, foldFile(f.fold));
@@ -293,17 +327,35 @@ export async function trainCrossValidated(t: EmbeddingTable, plan: CvPlan, o: Tr
       const found = o.force ? undefined : existingFold(path, fingerprint, false);
       let entry: FoldEntry;
       if (found) {
-        o.log.info(`fold ${f.fold}: ${foldFile(f.fold)} is already trained with this recipe and data: kept (validation AUC ${fmt(found.metrics.auc)}, AP ${fmt(found.metrics.ap)})`);
+        o.log.info(
+          `fold ${f.fold}: ${foldFile(f.fold)} is already trained with this recipe and data: kept (validation AUC ${fmt(found.metrics.auc)}, AP ${fmt(found.metrics.ap)})`,
+        );
         entry = found;
       } else {
-        o.log.info(`fold ${f.fold}: training on ${f.train.length} patches (${f.trainPositives} positive), validating on ${f.val.length} (${f.valPositives} positive)`);
+        o.log.info(
+          `fold ${f.fold}: training on ${f.train.length} patches (${f.trainPositives} positive), validating on ${f.val.length} (${f.valPositives} positive)`,
+        );
         const child = await run?.startChild(`fold-${f.fold}`, {
           tensorboardDir: o.logsDir === null ? undefined : join(o.logsDir, `fold-${f.fold}`),
-          params: { ...params, fold: f.fold, fold_seed: foldSeed(r.seed, f.fold), train_rows: f.train.length, val_rows: f.val.length },
+          params: {
+            ...params,
+            fold: f.fold,
+            fold_seed: foldSeed(r.seed, f.fold),
+            train_rows: f.train.length,
+            val_rows: f.val.length,
+          },
         });
         try {
           entry = await trainFold(t, f, plan.folds.length, fingerprint, child, o);
-          await child?.logMetrics({ best_epoch: entry.best_epoch, best_val_ap: entry.metrics.ap, best_val_auc: entry.metrics.auc, threshold: entry.threshold }, entry.epochs_run);
+          await child?.logMetrics(
+            {
+              best_epoch: entry.best_epoch,
+              best_val_ap: entry.metrics.ap,
+              best_val_auc: entry.metrics.auc,
+              threshold: entry.threshold,
+            },
+            entry.epochs_run,
+          );
           await child?.end('FINISHED');
         } catch (e) {
           await child?.end('FAILED').catch(() => undefined);
@@ -311,11 +363,16 @@ export async function trainCrossValidated(t: EmbeddingTable, plan: CvPlan, o: Tr
         }
       }
       entries.push(entry);
-      await run?.logMetrics({ fold_val_auc: entry.metrics.auc, fold_val_ap: entry.metrics.ap, fold_val_f2: entry.metrics.f2 }, f.fold);
+      await run?.logMetrics(
+        { fold_val_auc: entry.metrics.auc, fold_val_ap: entry.metrics.ap, fold_val_f2: entry.metrics.f2 },
+        f.fold,
+      );
     }
     if (entries.length < plan.folds.length) {
       const missing = plan.folds.filter((f) => !entries.some((e) => e.fold === f.fold)).map((f) => f.fold);
-      o.log.info(`${ENSEMBLE_FILE} not written yet: fold${missing.length > 1 ? 's' : ''} ${missing.join(', ')} still to train`);
+      o.log.info(
+        `${ENSEMBLE_FILE} not written yet: fold${missing.length > 1 ? 's' : ''} ${missing.join(', ')} still to train`,
+      );
       status = 'FINISHED';
       return undefined;
     }

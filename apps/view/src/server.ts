@@ -249,8 +249,10 @@ export function createViewServer(slides: ServedSlide[], overlays: Overlays, opts
 }
 
 export async function closeSlides(slides: ServedSlide[]): Promise<void> {
-  await Promise.all(slides.map(async (s) => {
-    await s.readers?.close();
-    await s.slide?.close();
-  }));
+  await Promise.all(
+    slides.map(async (s) => {
+      await s.readers?.close();
+      await s.slide?.close();
+    }),
+  );
 }

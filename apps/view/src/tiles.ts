@@ -141,7 +141,13 @@ export async function readDeepZoomTile(
   const r = tileRead(dz, readers.slide, z, col, row);
   if (!r) return null;
   const reader = await readers.level(r.slideLevel);
-  const px = await reader.readRegion(r.x0, r.y0, r.readW, r.readH, Buffer.allocUnsafe(reader.bufferBytes(r.readW, r.readH)));
+  const px = await reader.readRegion(
+    r.x0,
+    r.y0,
+    r.readW,
+    r.readH,
+    Buffer.allocUnsafe(reader.bufferBytes(r.readW, r.readH)),
+  );
   const view = px.data.subarray(px.offset);
   if (r.readW === r.outW && r.readH === r.outH) {
     return encodeJpegAsync(view, r.outW, r.outH, { pixelFormat: 'bgrx', quality, rowBytes: px.rowBytes });

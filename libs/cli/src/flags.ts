@@ -24,14 +24,22 @@ export function numberIn(flag: string, interval: string, integer = false): (v: s
   const loOpen = m[1] === '(';
   const hiOpen = m[4] === ')';
   const inside = (n: number) => (loOpen ? n > lo : n >= lo) && (hiOpen ? n < hi : n <= hi);
-  return numberFlag(flag, `${integer ? 'an integer' : 'a number'} in ${interval}`, (n) => (!integer || Number.isInteger(n)) && inside(n));
+  return numberFlag(
+    flag,
+    `${integer ? 'an integer' : 'a number'} in ${interval}`,
+    (n) => (!integer || Number.isInteger(n)) && inside(n),
+  );
 }
 
 export const integerIn = (flag: string, interval: string) => numberIn(flag, interval, true);
-export const positiveNumber = (flag: string) => numberFlag(flag, 'a positive number', (n) => Number.isFinite(n) && n > 0);
-export const positiveInteger = (flag: string) => numberFlag(flag, 'a positive integer', (n) => Number.isInteger(n) && n >= 1);
-export const nonNegativeInteger = (flag: string) => numberFlag(flag, 'a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
-export const integerAtLeast = (flag: string, min: number) => numberFlag(flag, `an integer >= ${min}`, (n) => Number.isInteger(n) && n >= min);
+export const positiveNumber = (flag: string) =>
+  numberFlag(flag, 'a positive number', (n) => Number.isFinite(n) && n > 0);
+export const positiveInteger = (flag: string) =>
+  numberFlag(flag, 'a positive integer', (n) => Number.isInteger(n) && n >= 1);
+export const nonNegativeInteger = (flag: string) =>
+  numberFlag(flag, 'a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
+export const integerAtLeast = (flag: string, min: number) =>
+  numberFlag(flag, `an integer >= ${min}`, (n) => Number.isInteger(n) && n >= min);
 
 /** A 32-bit seed, as the tools that take --seed state it. */
 export const seedFlag = (flag = '--seed') => integerIn(flag, '[0, 4294967295]');

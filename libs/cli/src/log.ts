@@ -32,9 +32,15 @@ export function makeLogger(tool: string, quiet: boolean): Logger {
       const start = () => {
         if (bar) return;
         // cli-progress is loaded lazily so --help stays fast.
-        const { SingleBar: Bar, Presets } = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+        const { SingleBar: Bar, Presets } = createRequire(import.meta.url)(
+          'cli-progress',
+        ) as typeof import('cli-progress');
         bar = new Bar(
-          { stream: process.stderr, format: `${tool}: ${label} [{bar}] {value}/{total} {duration_formatted}`, hideCursor: true },
+          {
+            stream: process.stderr,
+            format: `${tool}: ${label} [{bar}] {value}/{total} {duration_formatted}`,
+            hideCursor: true,
+          },
           Presets.shades_classic,
         );
         bar.start(tot, count);

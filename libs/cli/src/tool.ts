@@ -55,7 +55,6 @@ export interface ToolDef<O> {
   run(ctx: ToolContext, args: string[], opts: O): Promise<void>;
 }
 
-
 /** Builds the commander program of a tool (exported for help-text checks and docs). */
 export function buildCommand<O>(def: ToolDef<O>): Command {
   const shared = { output: true, force: true, provenance: true, threads: true, ...def.shared };
@@ -67,13 +66,21 @@ export function buildCommand<O>(def: ToolDef<O>): Command {
   if (def.args) cmd.arguments(def.args);
   def.options?.(cmd);
   if (shared.output) {
-    const text = typeof shared.output === 'string' ? shared.output : 'write to this file (.parquet for Parquet, else an Arrow stream); default stdout';
+    const text =
+      typeof shared.output === 'string'
+        ? shared.output
+        : 'write to this file (.parquet for Parquet, else an Arrow stream); default stdout';
     cmd.option('-o, --output <path>', text);
   }
-  if (shared.force) cmd.option('--force', typeof shared.force === 'string' ? shared.force : 'replace an existing output file');
+  if (shared.force)
+    cmd.option('--force', typeof shared.force === 'string' ? shared.force : 'replace an existing output file');
   cmd.option('-q, --quiet', 'no log messages (errors still go to stderr)');
   if (shared.threads) {
-    cmd.addOption(new Option('--threads <n>', 'worker threads').default(availableParallelism(), 'number of CPUs').argParser(positiveInteger('--threads')));
+    cmd.addOption(
+      new Option('--threads <n>', 'worker threads')
+        .default(availableParallelism(), 'number of CPUs')
+        .argParser(positiveInteger('--threads')),
+    );
   }
   if (shared.provenance) cmd.option('--no-provenance', 'do not append a provenance entry to the stream metadata');
   cmd.addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  ${e}`).join('\n')}\n`);
@@ -110,7 +117,9 @@ export async function runTool<O>(def: ToolDef<O>, argv: string[] = process.argv)
   process.once('SIGTERM', onSignal);
   try {
     const cmd = buildCommand(def).exitOverride();
-    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith(tool) ? s : `${tool}: ${s.replace(/^error: /, '')}`) });
+    cmd.configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith(tool) ? s : `${tool}: ${s.replace(/^error: /, '')}`),
+    });
     await cmd.parseAsync(argv);
     const opts = cmd.opts() as SharedOptions & O;
     const args = cmd.processedArgs.flat().filter((a) => a !== undefined) as string[];
@@ -133,7 +142,9 @@ export async function runTool<O>(def: ToolDef<O>, argv: string[] = process.argv)
     };
     await def.run(ctx, args, opts);
     // Let stdout drain before exiting.
-    await new Promise<void>((resolve) => (process.stdout.writableLength ? process.stdout.once('drain', resolve) : resolve()));
+    await new Promise<void>((resolve) =>
+      process.stdout.writableLength ? process.stdout.once('drain', resolve) : resolve(),
+    );
     process.exit(EXIT.ok);
   } catch (e) {
     reportAndExit(tool, e);

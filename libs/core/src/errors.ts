@@ -23,7 +23,10 @@ export class SlidepipeError extends Error {
   /** A library's finer, stable kind (e.g. `NO_MPP`, `INVALID_BOX`), when it has one. */
   readonly reason: string | undefined;
   constructor(code: ErrorCode, what: string, cause?: string, options?: { reason?: string; cause?: unknown }) {
-    super(oneLine(cause === undefined ? what : `${what}: ${cause}`), options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      oneLine(cause === undefined ? what : `${what}: ${cause}`),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.exitCode = EXIT[code];
     this.reason = options?.reason;
@@ -35,8 +38,10 @@ export class SlidepipeError extends Error {
  * escaped and very long messages cut.
  */
 export function oneLine(message: string, max = 600): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = message.replace(/\r?\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const flat = message
+    .replace(/\r?\n\s*/g, ' ')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
@@ -51,5 +56,8 @@ export function expectParam(ok: boolean, flag: string, expected: string, got: un
 
 /** Whether an error came from writing to a closed pipe (downstream exited early, e.g. `| head`). */
 export function isBrokenPipe(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' || (e as { code?: string })?.code === 'ERR_STREAM_DESTROYED';
+  return (
+    (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' ||
+    (e as { code?: string })?.code === 'ERR_STREAM_DESTROYED'
+  );
 }

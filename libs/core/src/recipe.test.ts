@@ -38,7 +38,11 @@ describe('recipes', () => {
   });
 
   it('types given values by their spec, without defaults', () => {
-    expect(readRecipeParams(CTX, SPECS, ' size = 5 ,fill=1,,shape=square')).toEqual({ size: 5, fill: true, shape: 'square' });
+    expect(readRecipeParams(CTX, SPECS, ' size = 5 ,fill=1,,shape=square')).toEqual({
+      size: 5,
+      fill: true,
+      shape: 'square',
+    });
     expect(readRecipeParams(CTX, SPECS, undefined)).toEqual({});
     expect(readRecipeParams(CTX, SPECS, 'rate=0.2,rate=0.3')).toEqual({ rate: 0.3 });
   });
@@ -53,7 +57,10 @@ describe('recipes', () => {
   it('says what was expected and what came, as usage errors', () => {
     const cases: [() => unknown, string][] = [
       [() => readRecipeParams(CTX, SPECS, 'size'), '--method: expected key=value after "m:", got "size"'],
-      [() => readRecipeParams(CTX, SPECS, 'shape=star,bogus=1'), '--method m: unknown parameter "bogus" (known: size, rate, fill, shape)'],
+      [
+        () => readRecipeParams(CTX, SPECS, 'shape=star,bogus=1'),
+        '--method m: unknown parameter "bogus" (known: size, rate, fill, shape)',
+      ],
       [() => readRecipeParams(CTX, {}, 'x=1'), '--method m: unknown parameter "x" (known: none)'],
       [() => readRecipeParams(CTX, SPECS, 'size=4'), '--method m: size: expected an odd integer in [1, 9], got "4"'],
       [() => readRecipeParams(CTX, SPECS, 'rate=0'), '--method m: rate: expected a number in (0, 1], got "0"'],
@@ -81,7 +88,9 @@ describe('recipes', () => {
   });
 
   it('documents parameters from their specs', () => {
-    expect(describeParams({ size: SPECS.size })).toBe(`    ${'size=3'.padEnd(22)} kernel size (an odd integer in [1, 9])`);
+    expect(describeParams({ size: SPECS.size })).toBe(
+      `    ${'size=3'.padEnd(22)} kernel size (an odd integer in [1, 9])`,
+    );
     expect(describeParams({})).toBe('');
   });
 });

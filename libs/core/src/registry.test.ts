@@ -35,7 +35,8 @@ describe('Registry', () => {
   it('words errors as the registry says', () => {
     const wording: RecipeWording = {
       quoteChoices: true,
-      error: (what, p) => (p.kind === 'unknown-name' ? usageError(what, `no ${String(p.name)}`) : USAGE_WORDING.error(what, p)),
+      error: (what, p) =>
+        p.kind === 'unknown-name' ? usageError(what, `no ${String(p.name)}`) : USAGE_WORDING.error(what, p),
     };
     const own = new Registry([A], { what: 'thing', wording });
     const e = (() => {
@@ -51,7 +52,11 @@ describe('Registry', () => {
 
   it('lists methods and their parameters for --help', () => {
     expect(registry.help()).toBe(
-      ['  alpha: the first method', `    ${'k=2'.padEnd(22)} how many (an integer in [1, 5])`, '  beta: the second, with no parameters'].join('\n'),
+      [
+        '  alpha: the first method',
+        `    ${'k=2'.padEnd(22)} how many (an integer in [1, 5])`,
+        '  beta: the second, with no parameters',
+      ].join('\n'),
     );
   });
 });

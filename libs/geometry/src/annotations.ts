@@ -17,8 +17,7 @@ export type PolygonGeometry =
 
 /** One lesion annotation: a box (DigiLut CSV) or a polygon (QuPath GeoJSON). Ids must be unique per slide. */
 export type Annotation =
-  | { readonly id: string; readonly box: Box }
-  | { readonly id: string; readonly geometry: PolygonGeometry };
+  { readonly id: string; readonly box: Box } | { readonly id: string; readonly geometry: PolygonGeometry };
 
 /** An annotation checked and reduced to what labelling needs. */
 export type PreparedAnnotation =

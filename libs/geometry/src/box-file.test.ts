@@ -44,7 +44,9 @@ describe('DigiLut CSV annotations', () => {
     const small = slideAnnotations(file, 'xyz_b', { width0: 40, height0: 900 }, new Set());
     expect(small.rejected).toHaveLength(1);
     expect(small.rejected[0].where).toBe('train.csv:12');
-    expect(small.rejected[0].problems.join('; ')).toMatch(/max_x=800, max_y=900\) differs from the slide's 40 x 900 px/);
+    expect(small.rejected[0].problems.join('; ')).toMatch(
+      /max_x=800, max_y=900\) differs from the slide's 40 x 900 px/,
+    );
     expect(small.rejected[0].problems.join('; ')).toMatch(/outside the slide: bounds x 5\.\.50/);
   });
 
@@ -56,12 +58,18 @@ describe('DigiLut CSV annotations', () => {
   });
 
   it('refuses a file without the DigiLut header', () => {
-    expect(() => readBoxFile('boxes.csv', enc('name,a,b\nx,1,2\n'))).toThrow(/boxes\.csv:1: expected the header filename,x1,x2,y1,y2,max_x,max_y.*missing filename, x1, x2, y1, y2, max_x, max_y/);
+    expect(() => readBoxFile('boxes.csv', enc('name,a,b\nx,1,2\n'))).toThrow(
+      /boxes\.csv:1: expected the header filename,x1,x2,y1,y2,max_x,max_y.*missing filename, x1, x2, y1, y2, max_x, max_y/,
+    );
   });
 
   it('records the sha256 of the file bytes (checked against sha256sum)', () => {
-    expect(readBoxFile('e.csv', enc(HEADER + '\n')).sha256).toBe('268642cc4e992807e9515cd511363c82a2bfed2750fb2d877bac5cbe04202ccd');
-    expect(readBoxFile('e.geojson', enc('[]')).sha256).toBe('4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945');
+    expect(readBoxFile('e.csv', enc(HEADER + '\n')).sha256).toBe(
+      '268642cc4e992807e9515cd511363c82a2bfed2750fb2d877bac5cbe04202ccd',
+    );
+    expect(readBoxFile('e.geojson', enc('[]')).sha256).toBe(
+      '4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945',
+    );
     expect(() => readBoxFile('e.csv', enc(''))).toThrow(/empty file/);
   });
 });
@@ -93,7 +101,9 @@ describe('QuPath GeoJSON annotations', () => {
     expect(a.used).toEqual(['u1']);
     const lines = text.split('\n');
     const lineOf = (id: string) => lines.findIndex((l) => l.includes(`"id": "${id}"`)) + 1;
-    expect(a.rejected.map((r) => r.where)).toEqual([2, 3, 4].map((i) => `abc_a.tif.geojson:${lineOf(`u${i}`) - 1} (feature #${i - 1})`));
+    expect(a.rejected.map((r) => r.where)).toEqual(
+      [2, 3, 4].map((i) => `abc_a.tif.geojson:${lineOf(`u${i}`) - 1} (feature #${i - 1})`),
+    );
     expect(a.rejected[0].problems[0]).toMatch(/Point is not a Polygon/);
     expect(a.rejected[1].problems[0]).toMatch(/duplicate of feature #0/);
     expect(a.rejected[2].problems[0]).toMatch(/outside the slide: bounds x 950\.\.1050/);

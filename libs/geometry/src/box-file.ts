@@ -42,7 +42,7 @@ export interface BoxFile {
   readonly ids: ReadonlySet<string>;
 }
 
-export const CSV_ID_RULE = '<slide_id>:x<x1>-<x2>:y<y1>-<y2> (the row\'s own values, e.g. abc_a:x1000-1940:y2000-2940)';
+export const CSV_ID_RULE = "<slide_id>:x<x1>-<x2>:y<y1>-<y2> (the row's own values, e.g. abc_a:x1000-1940:y2000-2940)";
 export const GEOJSON_ID_RULE = 'the feature id (QuPath writes a UUID), else properties.name, else feature-<index>';
 
 /** Slide extensions stripped from a GeoJSON file name to find its slide ("abc_a.tif.geojson"). */
@@ -50,13 +50,18 @@ const SLIDE_EXT = /\.(tiff?|svs|ndpi|mrxs|scn|vms|vmu|bif|czi|qptiff)$/i;
 
 /** The slide a GeoJSON file belongs to by default: its name without .geojson/.json (and a slide extension). */
 export function slideOfGeoJsonPath(path: string): string {
-  return basename(path).replace(/\.(geo)?json$/i, '').replace(SLIDE_EXT, '');
+  return basename(path)
+    .replace(/\.(geo)?json$/i, '')
+    .replace(SLIDE_EXT, '');
 }
 
 export function isGeoJson(path: string, bytes: Uint8Array): boolean {
   if (/\.(geo)?json$/i.test(path)) return true;
   if (/\.csv$/i.test(path)) return false;
-  const head = Buffer.from(bytes.subarray(0, 64)).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const head = Buffer.from(bytes.subarray(0, 64))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return head.startsWith('{') || head.startsWith('[');
 }
 
@@ -64,7 +69,11 @@ export function isGeoJson(path: string, bytes: Uint8Array): boolean {
  * Reads a box file. `geojsonSlide` names the slide of a GeoJSON file (QuPath exports one file per
  * image); by default it is the file name's stem. Structural errors (bad header, invalid JSON) throw.
  */
-export function readBoxFile(path: string, bytes: Uint8Array, opts: { geojsonSlide?: string; classNames?: readonly string[] } = {}): BoxFile {
+export function readBoxFile(
+  path: string,
+  bytes: Uint8Array,
+  opts: { geojsonSlide?: string; classNames?: readonly string[] } = {},
+): BoxFile {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const name = basename(path);
   const text = Buffer.from(bytes).toString('utf8');
@@ -131,7 +140,10 @@ function geoJsonCandidates(name: string, text: string, classNames?: readonly str
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new GeometryError('INVALID_GEOJSON', `${name}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`);
+    throw new GeometryError(
+      'INVALID_GEOJSON',
+      `${name}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`,
+    );
   }
   // Non-polygon features are kept as candidates with a problem, so the policy decides about them.
   let read: ReturnType<typeof annotationsFromGeoJson>;
@@ -149,7 +161,8 @@ function geoJsonCandidates(name: string, text: string, classNames?: readonly str
   };
   const total = annotations.length + skipped.length;
   const lines = featureLines(text);
-  const where = (index: number) => (lines.length === total ? `${name}:${lines[index]} (feature #${index})` : `${name} feature #${index}`);
+  const where = (index: number) =>
+    lines.length === total ? `${name}:${lines[index]} (feature #${index})` : `${name} feature #${index}`;
   const skippedAt = new Map(skipped.map((s) => [s.index, s.reason]));
   const out: Candidate[] = [];
   const firstOfId = new Map<string, number>();
@@ -173,12 +186,21 @@ function geoJsonCandidates(name: string, text: string, classNames?: readonly str
     }
     const shape = 'geometry' in annotation ? JSON.stringify(annotation.geometry.coordinates) : '';
     const sameId = firstOfId.get(annotation.id);
-    if (sameId !== undefined) problems.push(`duplicate id ${JSON.stringify(annotation.id)} (first at ${where(sameId)})`);
+    if (sameId !== undefined)
+      problems.push(`duplicate id ${JSON.stringify(annotation.id)} (first at ${where(sameId)})`);
     else firstOfId.set(annotation.id, index);
     const sameShape = firstOfShape.get(shape);
     if (sameShape !== undefined) problems.push(`duplicate of feature #${sameShape} (same coordinates)`);
     else firstOfShape.set(shape, index);
-    out.push({ where: where(index), id: annotation.id, annotation, bounds, statedSize: null, problems, slide: slideOf(index) });
+    out.push({
+      where: where(index),
+      id: annotation.id,
+      annotation,
+      bounds,
+      statedSize: null,
+      problems,
+      slide: slideOf(index),
+    });
   }
   return out;
 }
@@ -209,7 +231,12 @@ export interface SlideAnnotations {
  * The annotations of one slide: file problems plus checks against the slide's real size (from the
  * stream metadata, null when the stream does not carry it), minus excluded ids.
  */
-export function slideAnnotations(file: BoxFile, slideId: string, size: SlideSize | null, exclude: ReadonlySet<string>): SlideAnnotations {
+export function slideAnnotations(
+  file: BoxFile,
+  slideId: string,
+  size: SlideSize | null,
+  exclude: ReadonlySet<string>,
+): SlideAnnotations {
   const used: Annotation[] = [];
   const excluded: { where: string; id: string }[] = [];
   const rejected: RejectedAnnotation[] = [];
@@ -225,7 +252,13 @@ export function slideAnnotations(file: BoxFile, slideId: string, size: SlideSize
       );
     }
     const b = c.bounds;
-    if (size && b && b.x1 <= b.x2 && b.y1 <= b.y2 && (b.x1 < 0 || b.y1 < 0 || b.x2 > size.width0 || b.y2 > size.height0)) {
+    if (
+      size &&
+      b &&
+      b.x1 <= b.x2 &&
+      b.y1 <= b.y2 &&
+      (b.x1 < 0 || b.y1 < 0 || b.x2 > size.width0 || b.y2 > size.height0)
+    ) {
       const text = `outside the slide: bounds x ${b.x1}..${b.x2}, y ${b.y1}..${b.y2} on a ${size.width0} x ${size.height0} px slide`;
       if (!problems.some((p) => p.startsWith('outside the slide'))) problems.push(text);
     }

@@ -3,7 +3,8 @@ import { readDigilutBoxCsv, slideIdOfFilename, splitDelimited } from './digilut-
 
 describe('readDigilutBoxCsv', () => {
   it('finds columns by name, keeps line numbers through CRLF, a BOM and blank lines, and ids rows by content', () => {
-    const text = '\uFEFFfilename,max_x,max_y,x1,x2,y1,y2,extra\r\n\r\n"a_a.tif",100,200,1,5,2,9,z\r\nb_b.svs,100,200,0,100,0,200,\r\n';
+    const text =
+      '\uFEFFfilename,max_x,max_y,x1,x2,y1,y2,extra\r\n\r\n"a_a.tif",100,200,1,5,2,9,z\r\nb_b.svs,100,200,0,100,0,200,\r\n';
     const { rows, bySlide } = readDigilutBoxCsv(text, 't.csv');
     expect(rows.map((r) => [r.line, r.slideId, r.id, r.problems])).toEqual([
       [3, 'a_a', 'a_a:x1-5:y2-9', []],
@@ -19,7 +20,11 @@ describe('readDigilutBoxCsv', () => {
     );
     expect(rows.map((r) => r.problems)).toEqual([
       ['x1 > x2 (x1=5, x2=1)', 'zero height (y1 = y2 = 1)'],
-      ['outside the slide: x 2 > max_x 0', 'slide size max_x=0, max_y=9 is not positive', 'max_x,max_y = 0,9 differ from line 2 (9,9) for the same slide'],
+      [
+        'outside the slide: x 2 > max_x 0',
+        'slide size max_x=0, max_y=9 is not positive',
+        'max_x,max_y = 0,9 differ from line 2 (9,9) for the same slide',
+      ],
       ['empty filename'],
     ]);
   });
@@ -38,7 +43,13 @@ describe('helpers', () => {
       ].join('\n'),
       'boxes.csv',
     );
-    expect(csv.rows.map((r) => r.unusable)).toEqual([null, 'x1 > x2 (x1=30, x2=20)', 'duplicate of line 2', null, 'x1 is not a number ("x")']);
+    expect(csv.rows.map((r) => r.unusable)).toEqual([
+      null,
+      'x1 > x2 (x1=30, x2=20)',
+      'duplicate of line 2',
+      null,
+      'x1 is not a number ("x")',
+    ]);
     expect(csv.rows[3].problems[0]).toMatch(/outside the slide/);
   });
 

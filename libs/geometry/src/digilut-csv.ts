@@ -141,8 +141,10 @@ export function readDigilutBoxCsv(text: string, source = 'CSV'): DigilutBoxCsv {
       if (x1 === x2) problems.push(`zero width (x1 = x2 = ${x1})`);
       if (y1 === y2) problems.push(`zero height (y1 = y2 = ${y1})`);
       if (Math.min(x1, x2, y1, y2) < 0) problems.push(`outside the slide: negative corner (${fmt(box)})`);
-      if (maxX !== null && Math.max(x1, x2) > maxX) problems.push(`outside the slide: x ${Math.max(x1, x2)} > max_x ${maxX}`);
-      if (maxY !== null && Math.max(y1, y2) > maxY) problems.push(`outside the slide: y ${Math.max(y1, y2)} > max_y ${maxY}`);
+      if (maxX !== null && Math.max(x1, x2) > maxX)
+        problems.push(`outside the slide: x ${Math.max(x1, x2)} > max_x ${maxX}`);
+      if (maxY !== null && Math.max(y1, y2) > maxY)
+        problems.push(`outside the slide: y ${Math.max(y1, y2)} > max_y ${maxY}`);
       const first = firstLineOfId.get(id);
       if (first !== undefined) fatal(`duplicate of line ${first}`);
       else firstLineOfId.set(id, line);
@@ -152,7 +154,9 @@ export function readDigilutBoxCsv(text: string, source = 'CSV'): DigilutBoxCsv {
       const size = sizeOfSlide.get(slideId);
       if (!size) sizeOfSlide.set(slideId, { maxX, maxY, line });
       else if (size.maxX !== maxX || size.maxY !== maxY) {
-        problems.push(`max_x,max_y = ${maxX},${maxY} differ from line ${size.line} (${size.maxX},${size.maxY}) for the same slide`);
+        problems.push(
+          `max_x,max_y = ${maxX},${maxY} differ from line ${size.line} (${size.maxX},${size.maxY}) for the same slide`,
+        );
       }
     }
     const row: DigilutBoxRow = { line, filename, slideId, id, box, maxX, maxY, problems, unusable };

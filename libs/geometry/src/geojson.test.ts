@@ -81,13 +81,18 @@ describe('annotationsFromGeoJson', () => {
   });
 
   it('keeps only the selected classes', () => {
-    const { annotations, skipped } = annotationsFromGeoJson(qupathExport, { classNames: ['Lesion'], unsupported: 'skip' });
+    const { annotations, skipped } = annotationsFromGeoJson(qupathExport, {
+      classNames: ['Lesion'],
+      unsupported: 'skip',
+    });
     expect(annotations).toHaveLength(1);
     expect(skipped.map((s) => s.index)).toEqual([1, 2]);
   });
 
   it('accepts a FeatureCollection, a single Feature and a bare geometry', () => {
-    expect(annotationsFromGeoJson({ type: 'FeatureCollection', features: qupathExport.slice(0, 2) }).annotations).toHaveLength(2);
+    expect(
+      annotationsFromGeoJson({ type: 'FeatureCollection', features: qupathExport.slice(0, 2) }).annotations,
+    ).toHaveLength(2);
     expect(annotationsFromGeoJson(qupathExport[0]).annotations).toHaveLength(1);
     const bare = annotationsFromGeoJson(qupathExport[0].geometry).annotations;
     expect(bare.map((a) => a.id)).toEqual(['feature-0']);
@@ -98,6 +103,8 @@ describe('annotationsFromGeoJson', () => {
     expect(() => annotationsFromGeoJson({ type: 'Topology' })).toThrowError(
       /GeoJSON: expected a FeatureCollection, an array of Features, a Feature or a polygon geometry, received \{"type":"Topology"\}/,
     );
-    expect(() => annotationsFromGeoJson([{ type: 'Polygon' }])).toThrowError(/feature #0: expected an object with type "Feature"/);
+    expect(() => annotationsFromGeoJson([{ type: 'Polygon' }])).toThrowError(
+      /feature #0: expected an object with type "Feature"/,
+    );
   });
 });

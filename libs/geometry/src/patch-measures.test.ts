@@ -32,7 +32,12 @@ describe('patchLabelMeasures', () => {
   });
 
   it('has documented values without annotations', () => {
-    expect(patchLabelMeasures(box(0, 0, 10, 10), [])).toEqual({ coverage: 0, bestIou: 0, bestGiou: -1, bestBoxId: null });
+    expect(patchLabelMeasures(box(0, 0, 10, 10), [])).toEqual({
+      coverage: 0,
+      bestIou: 0,
+      bestGiou: -1,
+      bestBoxId: null,
+    });
   });
 
   it('ranks by GIoU, so a touching box can beat a huge barely-overlapping one', () => {
@@ -102,10 +107,15 @@ describe('patchLabelMeasures', () => {
   });
 
   it('rejects a zero-area patch and bad annotations', () => {
-    expect(() => patchLabelMeasures(box(0, 0, 0, 10), [])).toThrowError(/patch: expected finite corners with x1 < x2 and y1 < y2/);
-    expect(() => prepareAnnotations([{ id: 'a', box: box(0, 0, 1, 1) }, { id: 'a', box: box(0, 0, 1, 1) }])).toThrowError(
-      /annotation "a": expected unique ids, received it twice/,
+    expect(() => patchLabelMeasures(box(0, 0, 0, 10), [])).toThrowError(
+      /patch: expected finite corners with x1 < x2 and y1 < y2/,
     );
+    expect(() =>
+      prepareAnnotations([
+        { id: 'a', box: box(0, 0, 1, 1) },
+        { id: 'a', box: box(0, 0, 1, 1) },
+      ]),
+    ).toThrowError(/annotation "a": expected unique ids, received it twice/);
     expect(() => prepareAnnotations([{ id: 'bad', box: box(5, 0, 1, 1) }])).toThrowError(GeometryError);
     expect(() =>
       prepareAnnotations([

@@ -32,10 +32,7 @@ export interface PatchLabelMeasures {
  * Pass an AnnotationSet (prepareAnnotations) when labelling many patches; a plain array is
  * prepared on every call.
  */
-export function patchLabelMeasures(
-  patch: Box,
-  annotations: AnnotationSet | readonly Annotation[],
-): PatchLabelMeasures {
+export function patchLabelMeasures(patch: Box, annotations: AnnotationSet | readonly Annotation[]): PatchLabelMeasures {
   if (!isValidBox(patch) || boxArea(patch) <= 0) {
     throw new GeometryError(
       'INVALID_BOX',

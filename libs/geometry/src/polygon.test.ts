@@ -141,9 +141,10 @@ describe('coverage by polygons and boxes', () => {
     // Triangle (50 inside the patch) plus the box [0,5)² that lies inside the triangle: still 50.
     expect(shapesCoverage(patch, { polygons: [[triangle]], boxes: [box(0, 0, 5, 5)] })).toBeCloseTo(0.5, 9);
     // Adding the box [5,10)x[5,10) (outside the triangle) adds 25.
-    expect(
-      shapesCoverage(patch, { polygons: [[triangle]], boxes: [box(0, 0, 5, 5), box(5, 5, 10, 10)] }),
-    ).toBeCloseTo(0.75, 9);
+    expect(shapesCoverage(patch, { polygons: [[triangle]], boxes: [box(0, 0, 5, 5), box(5, 5, 10, 10)] })).toBeCloseTo(
+      0.75,
+      9,
+    );
     expect(shapesCoverage(patch, { polygons: [[framed]] })).toBeCloseTo(0.84, 9);
     expect(shapesCoverage(patch, {})).toBe(0);
   });
@@ -164,7 +165,9 @@ describe('coverage by polygons and boxes', () => {
         const hy = next(outer.y1 + 1, outer.y2 - 2);
         const hole = box(hx, hy, next(hx + 1, outer.x2 - 1), next(hy + 1, outer.y2 - 1));
         polygons.push(
-          normalizeMultiPolygon([[square(outer.x1, outer.y1, outer.x2, outer.y2), square(hole.x1, hole.y1, hole.x2, hole.y2)]]),
+          normalizeMultiPolygon([
+            [square(outer.x1, outer.y1, outer.x2, outer.y2), square(hole.x1, hole.y1, hole.x2, hole.y2)],
+          ]),
         );
         inside.push((x, y) => boxContainsPoint(outer, x, y) && !boxContainsPoint(hole, x, y));
       }

@@ -110,10 +110,26 @@ export function multiPolygonBoxIntersectionArea(geometry: MultiPolygonCoords, bo
  */
 export function ringBoxIntersectionArea(ring: Ring, box: Box): number {
   let points: Ring = ring;
-  points = clipHalfPlane(points, (p) => p[0] >= box.x1, (a, b) => atX(a, b, box.x1));
-  points = clipHalfPlane(points, (p) => p[0] <= box.x2, (a, b) => atX(a, b, box.x2));
-  points = clipHalfPlane(points, (p) => p[1] >= box.y1, (a, b) => atY(a, b, box.y1));
-  points = clipHalfPlane(points, (p) => p[1] <= box.y2, (a, b) => atY(a, b, box.y2));
+  points = clipHalfPlane(
+    points,
+    (p) => p[0] >= box.x1,
+    (a, b) => atX(a, b, box.x1),
+  );
+  points = clipHalfPlane(
+    points,
+    (p) => p[0] <= box.x2,
+    (a, b) => atX(a, b, box.x2),
+  );
+  points = clipHalfPlane(
+    points,
+    (p) => p[1] >= box.y1,
+    (a, b) => atY(a, b, box.y1),
+  );
+  points = clipHalfPlane(
+    points,
+    (p) => p[1] <= box.y2,
+    (a, b) => atY(a, b, box.y2),
+  );
   return points.length < 3 ? 0 : Math.abs(ringSignedArea(points));
 }
 
@@ -178,11 +194,7 @@ export function shapesCoverage(
 }
 
 /** shapesCoverage for callers that already dropped the polygons whose bounds miss the patch. */
-export function coverageOfShapes(
-  patch: Box,
-  boxes: readonly Box[],
-  polygons: readonly MultiPolygonCoords[],
-): number {
+export function coverageOfShapes(patch: Box, boxes: readonly Box[], polygons: readonly MultiPolygonCoords[]): number {
   const patchArea = boxArea(patch);
   if (polygons.length === 0) return unionAreaOfBoxes(boxes, patch) / patchArea;
   const boxParts: MultiPolygonCoords[] = [];

@@ -34,7 +34,10 @@ describe('parseLabelRule', () => {
     ['coverage>=', /expected a decimal threshold after ">=", received ""/],
     ['coverage>=0x1', /expected a decimal threshold/],
     ['center-in-box>0.5', /expected "center-in-box" without a threshold, received ">0.5"/],
-    ['area>=3', /unknown rule "area": expected one of coverage>=T \(default 0.1\), iou>T \(default 0.1\), center-in-box/],
+    [
+      'area>=3',
+      /unknown rule "area": expected one of coverage>=T \(default 0.1\), iou>T \(default 0.1\), center-in-box/,
+    ],
     ['', /labelling rule "": expected one of/],
   ])('rejects %j', (spec, message) => {
     expect(() => parseLabelRule(spec)).toThrowError(message);

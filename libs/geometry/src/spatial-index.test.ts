@@ -26,7 +26,9 @@ describe('GridIndex', () => {
         .filter((i) => i >= 0);
       expect(index.query(rect)).toEqual(expected);
       const [px, py] = [next(-10, 23_000), next(-10, 53_000)];
-      expect(index.queryPoint(px, py)).toEqual(items.map((b, i) => (boxContainsPoint(b, px, py) ? i : -1)).filter((i) => i >= 0));
+      expect(index.queryPoint(px, py)).toEqual(
+        items.map((b, i) => (boxContainsPoint(b, px, py) ? i : -1)).filter((i) => i >= 0),
+      );
     }
   });
 

@@ -28,7 +28,11 @@ export function loadTruth(paths: readonly string[], opts: TruthOptions = {}): Tr
     try {
       bytes = readFileSync(path);
     } catch (e) {
-      throw new SlidepipeError('no-input', path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
+      throw new SlidepipeError(
+        'no-input',
+        path,
+        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
+      );
     }
     let file;
     try {
@@ -49,7 +53,10 @@ export function loadTruth(paths: readonly string[], opts: TruthOptions = {}): Tr
       else t.bySlide.set(slide, boxes);
     }
     if (rejected.length && (opts.badBoxes ?? 'fail') === 'fail') {
-      const more = rejected.length > 1 ? ` (and ${rejected.length - 1} more; --bad-boxes drop leaves them out)` : ' (--bad-boxes drop leaves it out)';
+      const more =
+        rejected.length > 1
+          ? ` (and ${rejected.length - 1} more; --bad-boxes drop leaves them out)`
+          : ' (--bad-boxes drop leaves it out)';
       throw inputError(describeRejected(rejected[0]), `bad annotation${more}`);
     }
     t.skipped.push(...rejected.map(describeRejected));

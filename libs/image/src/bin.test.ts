@@ -12,8 +12,11 @@ describe('binRgb', () => {
         for (let bx = 0; bx < side; bx++) {
           for (let c = 0; c < 3; c++) {
             let sum = 0;
-            for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) sum += data[((by * f + dy) * 6 + bx * f + dx) * 3 + c];
-            expect(out[(by * side + bx) * 3 + c], `f ${f} block ${bx},${by} channel ${c}`).toBe(Math.floor((sum + ((f * f) >> 1)) / (f * f)));
+            for (let dy = 0; dy < f; dy++)
+              for (let dx = 0; dx < f; dx++) sum += data[((by * f + dy) * 6 + bx * f + dx) * 3 + c];
+            expect(out[(by * side + bx) * 3 + c], `f ${f} block ${bx},${by} channel ${c}`).toBe(
+              Math.floor((sum + ((f * f) >> 1)) / (f * f)),
+            );
           }
         }
       }

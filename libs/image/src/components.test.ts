@@ -37,7 +37,10 @@ function boundsOf(labels: Int32Array, w: number, h: number, count: number): Int3
     if (!l) return;
     const x = i % w;
     const y = (i - x) / w;
-    b.set([Math.min(b[4 * l], x), Math.min(b[4 * l + 1], y), Math.max(b[4 * l + 2], x), Math.max(b[4 * l + 3], y)], 4 * l);
+    b.set(
+      [Math.min(b[4 * l], x), Math.min(b[4 * l + 1], y), Math.max(b[4 * l + 2], x), Math.max(b[4 * l + 3], y)],
+      4 * l,
+    );
   });
   return b;
 }
@@ -50,7 +53,12 @@ function random(w: number, h: number, p: number, seed: number): Uint8Array {
 describe('labelComponents', () => {
   it('numbers components as a raster-order flood fill does, with areas, for both values', () => {
     const scratch = new LabelScratch();
-    for (const [w, h] of [[1, 1], [1, 17], [23, 1], [41, 31]]) {
+    for (const [w, h] of [
+      [1, 1],
+      [1, 17],
+      [23, 1],
+      [41, 31],
+    ]) {
       for (const p of [0.2, 0.5, 0.65, 0.8]) {
         const data = random(w, h, p, w * 100 + p * 10);
         for (const c of [4, 8] as const) {

@@ -34,7 +34,12 @@ export class LabelScratch {
 }
 
 /** Labels the connected components of the pixels of one value in a width x height byte plane. */
-export function labelComponents(data: Uint8Array, width: number, height: number, options: LabelOptions = {}): Components {
+export function labelComponents(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  options: LabelOptions = {},
+): Components {
   const { connectivity = 8, value = 1, scratch } = options;
   const n = width * height;
   let labels: Int32Array;

@@ -113,7 +113,8 @@ export function headerProblem(metadata: Uint8Array, bodyLength: number): string 
     if (msg.headerType() === MessageHeader.Schema) {
       const schema = msg.header(new FbSchema()) as FbSchema | null;
       if (!schema) return 'schema message without a schema';
-      if (!fits(schema.fieldsLength()) || !fits(schema.customMetadataLength())) return 'schema lists longer than the message';
+      if (!fits(schema.fieldsLength()) || !fits(schema.customMetadataLength()))
+        return 'schema lists longer than the message';
       let budget = cap;
       const walk = (f: FbField | null, depth: number): string | null => {
         if (!f) return 'missing field';
@@ -140,11 +141,13 @@ export function headerProblem(metadata: Uint8Array, bodyLength: number): string 
         if (!(n >= 0 && n <= MAX_BATCH_ROWS)) return `column of ${n} rows`;
       }
       // The first node is the first column: it has the batch's rows.
-      if (rb.nodesLength() && Number(rb.nodes(0)!.length()) !== rows) return `record batch of ${rows} rows whose first column has ${Number(rb.nodes(0)!.length())}`;
+      if (rb.nodesLength() && Number(rb.nodes(0)!.length()) !== rows)
+        return `record batch of ${rows} rows whose first column has ${Number(rb.nodes(0)!.length())}`;
       for (let i = 0; i < rb.buffersLength(); i++) {
         const b = rb.buffers(i)!;
         const [at, len] = [Number(b.offset()), Number(b.length())];
-        if (!(at >= 0 && len >= 0 && at + len <= bodyLength)) return `buffer ${i} (bytes ${at}..${at + len}) outside the ${bodyLength}-byte body`;
+        if (!(at >= 0 && len >= 0 && at + len <= bodyLength))
+          return `buffer ${i} (bytes ${at}..${at + len}) outside the ${bodyLength}-byte body`;
       }
     }
   } catch (e) {
@@ -171,7 +174,8 @@ async function* messages(source: AsyncIterator<Uint8Array>, q: ByteQueue, name: 
   };
   for (;;) {
     if (!(await fill(4))) {
-      if (q.length === 0) throw truncatedError(name, 'stream ends without its end-of-stream marker (upstream stopped early?)');
+      if (q.length === 0)
+        throw truncatedError(name, 'stream ends without its end-of-stream marker (upstream stopped early?)');
       throw truncatedError(name, `stream cut inside a message prefix (${q.length} of 4 bytes)`);
     }
     let prefix: Uint8Array;
@@ -190,7 +194,8 @@ async function* messages(source: AsyncIterator<Uint8Array>, q: ByteQueue, name: 
       continue;
     }
     if (metaLen > 0x7fffffff) throw inputError(name, `not an Arrow stream (message length ${metaLen})`);
-    if (!(await fill(metaLen))) throw truncatedError(name, `stream cut inside a message header (${q.length} of ${metaLen} bytes)`);
+    if (!(await fill(metaLen)))
+      throw truncatedError(name, `stream cut inside a message header (${q.length} of ${metaLen} bytes)`);
     const metadata = q.take(metaLen);
     let header: Header;
     try {
@@ -249,7 +254,8 @@ interface ArrowData {
 function dataProblem(d: ArrowData): string | null {
   const n = d.length;
   if (!(Number.isInteger(n) && n >= 0 && n <= MAX_BATCH_ROWS)) return `length ${n}`;
-  if (d.nullCount > 0 && d.nullCount < n && (!d.nullBitmap || d.nullBitmap.byteLength * 8 < d.offset + n)) return `validity bitmap shorter than ${n} rows`;
+  if (d.nullCount > 0 && d.nullCount < n && (!d.nullBitmap || d.nullBitmap.byteLength * 8 < d.offset + n))
+    return `validity bitmap shorter than ${n} rows`;
   // An all-null column may come without value buffers (apache-arrow writes them empty).
   if (d.nullCount === n && d.type.typeId !== Type.FixedSizeList) return null;
   switch (d.type.typeId) {
@@ -274,7 +280,8 @@ function dataProblem(d: ArrowData): string | null {
     }
     case Type.FixedSizeList: {
       const child = d.children[0];
-      if (!child || child.length < n * (d.type.listSize ?? 0)) return `list values shorter than ${n} rows of ${d.type.listSize}`;
+      if (!child || child.length < n * (d.type.listSize ?? 0))
+        return `list values shorter than ${n} rows of ${d.type.listSize}`;
       return dataProblem(child);
     }
     default:
@@ -318,7 +325,8 @@ export async function* readArrowStreams(
     const msgs = messages(it, q, name);
     const first = await msgs.next();
     if (first.done || first.value.eos) throw inputError(name, 'Arrow stream without a schema');
-    if (first.value.headerType !== HEADER_SCHEMA) throw inputError(name, 'Arrow stream does not start with a schema message');
+    if (first.value.headerType !== HEADER_SCHEMA)
+      throw inputError(name, 'Arrow stream does not start with a schema message');
     let finished = false;
     const firstFrame = first.value.frame;
     const bytes = (async function* () {
@@ -335,7 +343,8 @@ export async function* readArrowStreams(
       }
     })();
     // apache-arrow throws plain errors on a damaged schema or batch: name the stream instead.
-    const damaged = (e: unknown) => (e instanceof SlidepipeError ? e : inputError(name, `damaged Arrow stream (${(e as Error).message})`));
+    const damaged = (e: unknown) =>
+      e instanceof SlidepipeError ? e : inputError(name, `damaged Arrow stream (${(e as Error).message})`);
     let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
     try {
       reader = await RecordBatchReader.from(bytes);
@@ -357,7 +366,8 @@ export async function* readArrowStreams(
         }
         if (r.done) break;
         const problem = batchProblem(r.value);
-        if (problem) throw inputError(name, `damaged Arrow stream: record batch of ${r.value.numRows} rows: ${problem}`);
+        if (problem)
+          throw inputError(name, `damaged Arrow stream: record batch of ${r.value.numRows} rows: ${problem}`);
         yield r.value;
       }
       if (!finished) {

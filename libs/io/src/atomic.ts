@@ -1,6 +1,17 @@
 // Files are written under a temporary name beside the target and renamed on success, so a killed
 // run never leaves a file that looks complete. Temporary files are removed when the process exits.
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, fsyncSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  fsyncSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SlidepipeError } from '@slidepipe/core';
@@ -158,7 +169,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, force: 
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const file = new AtomicFile(path, force);
   try {
-    for (let at = 0; at < bytes.byteLength; ) at += writeSync(file.fd, bytes, at);
+    for (let at = 0; at < bytes.byteLength;) at += writeSync(file.fd, bytes, at);
     file.commit();
   } catch (e) {
     file.abort();

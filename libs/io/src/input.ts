@@ -49,7 +49,9 @@ function openBytes(path: string | undefined): Readable {
     // process.stdin is not touched: creating it would make fd 0 non-blocking for fs reads.
     if (isatty(0)) throw usageError('<stdin>', 'no input: give a file, or pipe records in');
     // A pipe is read on the event loop (process.stdin), a redirected file through the thread pool.
-    return fstatSync(0).isFIFO() || fstatSync(0).isSocket() ? process.stdin : createReadStream('', { fd: 0, highWaterMark: CHUNK, autoClose: false });
+    return fstatSync(0).isFIFO() || fstatSync(0).isSocket()
+      ? process.stdin
+      : createReadStream('', { fd: 0, highWaterMark: CHUNK, autoClose: false });
   }
   if (!existsSync(path!)) throw new SlidepipeError('no-input', path!, 'no such file');
   if (statSync(path!).isDirectory()) throw inputError(path!, 'is a directory');
@@ -121,12 +123,22 @@ async function* arrowStreamsOf(path: string | undefined, name: string): AsyncGen
  * other writers may mark every column nullable (DuckDB does), so the check is on the data. In a
  * damaged file this is what a flipped repetition type shows as.
  */
-async function* checkedBatches(batches: AsyncIterable<RecordBatch>, meta: StreamMeta, name: string): AsyncGenerator<RecordBatch> {
-  const required = recordDef(meta.record).columns.filter((c) => !c.nullable).map((c) => c.name);
+async function* checkedBatches(
+  batches: AsyncIterable<RecordBatch>,
+  meta: StreamMeta,
+  name: string,
+): AsyncGenerator<RecordBatch> {
+  const required = recordDef(meta.record)
+    .columns.filter((c) => !c.nullable)
+    .map((c) => c.name);
   for await (const b of batches) {
     for (const c of required) {
       const nulls = b.getChild(c)?.nullCount ?? 0;
-      if (nulls > 0) throw inputError(name, `column "${c}" holds ${nulls} null(s), which ${meta.record} records do not allow (damaged or foreign file?)`);
+      if (nulls > 0)
+        throw inputError(
+          name,
+          `column "${c}" holds ${nulls} null(s), which ${meta.record} records do not allow (damaged or foreign file?)`,
+        );
     }
     yield b;
   }
@@ -151,7 +163,11 @@ export async function* readRecords(inputs: string[], opts: ReadOptions = {}): As
       continue; // reported when it is opened
     }
     const first = seen.get(real);
-    if (first !== undefined) throw usageError(path, `given twice${first !== path ? ` (also as ${first})` : ''}: its records would be read twice`);
+    if (first !== undefined)
+      throw usageError(
+        path,
+        `given twice${first !== path ? ` (also as ${first})` : ''}: its records would be read twice`,
+      );
     seen.set(real, path);
   }
   for (const path of list) {

@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { tableFromIPC as flechetteFromIPC, tableToIPC as flechetteToIPC, tableFromArrays as flechetteFromArrays, int32, float32, utf8, binary } from '@uwdata/flechette';
+import {
+  tableFromIPC as flechetteFromIPC,
+  tableToIPC as flechetteToIPC,
+  tableFromArrays as flechetteFromArrays,
+  int32,
+  float32,
+  utf8,
+  binary,
+} from '@uwdata/flechette';
 import { RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
 import { encodeMeta, makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 import { SlidepipeError } from '@slidepipe/core';
@@ -25,7 +33,15 @@ function patchMeta(slide: string): StreamMeta {
     version: 1,
     slide: { slide_id: slide, patient_id: slide.split('_')[0], width0: 10000, height0: 8000, mpp0: 0.25 },
     facts: { tile_px: 256, mpp: 0.5 },
-    provenance: [{ tool: 'wsi-tile', version: '0.1.0', argv: [`${slide}.tif`], params: { tile_px: 256 }, time: '2026-01-01T00:00:00.000Z' }],
+    provenance: [
+      {
+        tool: 'wsi-tile',
+        version: '0.1.0',
+        argv: [`${slide}.tif`],
+        params: { tile_px: 256 },
+        time: '2026-01-01T00:00:00.000Z',
+      },
+    ],
   };
 }
 
@@ -71,7 +87,12 @@ async function collect(inputs: string[]) {
   return out;
 }
 
-async function writeAll(path: string, streams: { meta: StreamMeta; batches: RecordBatch[] }[], force = false, parquet?: ParquetLayout) {
+async function writeAll(
+  path: string,
+  streams: { meta: StreamMeta; batches: RecordBatch[] }[],
+  force = false,
+  parquet?: ParquetLayout,
+) {
   const sink = openRecordSink(path, { force, parquet });
   for (const s of streams) {
     await sink.begin(schemaFor(s.meta), s.meta);
@@ -203,7 +224,9 @@ describe('Parquet', () => {
     const meta = fromParquet[0].meta;
     expect(meta.record).toBe('patch');
     // The same tiling of two slides: one compact entry (per-slide files keep their own).
-    expect(meta.provenance).toEqual([{ ...a.provenance[0], runs: 2, inputs_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(meta.provenance).toEqual([
+      { ...a.provenance[0], runs: 2, inputs_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
     expect((meta.facts.slides as { slide_id: string }[]).map((s) => s.slide_id)).toEqual(['p1_a', 'p1_b']);
   });
 
@@ -217,7 +240,9 @@ describe('Parquet', () => {
     const types = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${join(d, 'x.parquet')}')`);
     const byName = Object.fromEntries(types.getRowObjects().map((r) => [r.column_name, r.column_type]));
     expect(byName).toMatchObject({ slide_id: 'VARCHAR', x0: 'INTEGER', mpp: 'FLOAT', tissue: 'FLOAT', image: 'BLOB' });
-    const agg = await con.runAndReadAll(`SELECT count(*)::INT AS n, sum(x0)::INT AS sx, count(image)::INT AS ni FROM read_parquet('${join(d, 'x.parquet')}')`);
+    const agg = await con.runAndReadAll(
+      `SELECT count(*)::INT AS n, sum(x0)::INT AS sx, count(image)::INT AS ni FROM read_parquet('${join(d, 'x.parquet')}')`,
+    );
     expect(agg.getRowObjects()[0]).toEqual({ n: 9, sx: 512 * 36, ni: 8 });
     const kv = await con.runAndReadAll(`SELECT decode(key) AS k FROM parquet_kv_metadata('${join(d, 'x.parquet')}')`);
     expect(kv.getRowObjects().map((r) => r.k)).toContain('slidepipe.provenance');
@@ -246,7 +271,9 @@ describe('Parquet', () => {
     ]);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const con = await (await DuckDBInstance.create(':memory:')).connect();
-    const r = await con.runAndReadAll(`SELECT typeof(embedding) AS t, embedding[3] AS e3 FROM read_parquet('${join(d, 'e.parquet')}') ORDER BY x0`);
+    const r = await con.runAndReadAll(
+      `SELECT typeof(embedding) AS t, embedding[3] AS e3 FROM read_parquet('${join(d, 'e.parquet')}') ORDER BY x0`,
+    );
     expect(r.getRowObjects()[0]).toEqual({ t: 'FLOAT[]', e3: 3 });
     con.closeSync();
   });
@@ -257,7 +284,11 @@ describe('Parquet', () => {
     await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 20)] }]);
     const bytes = readFileSync(join(d, 'x.parquet'));
     writeFileSync(join(d, 'cut.parquet'), bytes.subarray(0, bytes.byteLength - 30));
-    await expectError(collect([join(d, 'cut.parquet')]), 'truncated-input', /cut\.parquet: not a complete Parquet file/);
+    await expectError(
+      collect([join(d, 'cut.parquet')]),
+      'truncated-input',
+      /cut\.parquet: not a complete Parquet file/,
+    );
   });
 });
 
@@ -274,7 +305,10 @@ describe('Parquet layout and integrity', () => {
     // One batch of 5000 rows: cut into row groups of 1200 rows, pages of about 2 kB.
     const batch = patchBatch(m, 5000, 0, 40);
     await writeAll(join(d, 'x.arrows'), [{ meta: m, batches: [batch] }]);
-    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [batch] }], false, { rowGroupRows: 1200, pageBytes: 2048 });
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [batch] }], false, {
+      rowGroupRows: 1200,
+      pageBytes: 2048,
+    });
     const md = footer(join(d, 'x.parquet'));
     expect(md.row_groups.map((g) => Number(g.num_rows))).toEqual([1200, 1200, 1200, 1200, 200]);
     expect(await rowsOf(join(d, 'x.parquet'))).toEqual(await rowsOf(join(d, 'x.arrows')));
@@ -288,7 +322,10 @@ describe('Parquet layout and integrity', () => {
   it('writes a CRC32 in every page header, and DuckDB still reads the file', async () => {
     const d = tmp();
     const m = patchMeta('p8_a');
-    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 3000, 0, 30)] }], false, { rowGroupRows: 1000, pageBytes: 4096 });
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 3000, 0, 30)] }], false, {
+      rowGroupRows: 1000,
+      pageBytes: 4096,
+    });
     const bytes = readFileSync(join(d, 'x.parquet'));
     const md = footer(join(d, 'x.parquet'));
     let pages = 0;
@@ -308,7 +345,9 @@ describe('Parquet layout and integrity', () => {
     expect(pages).toBeGreaterThan(md.row_groups.length * 10);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const con = await (await DuckDBInstance.create(':memory:')).connect();
-    const r = await con.runAndReadAll(`SELECT count(*)::INT AS n, sum(x0)::BIGINT AS sx, count(image)::INT AS ni FROM read_parquet('${join(d, 'x.parquet')}')`);
+    const r = await con.runAndReadAll(
+      `SELECT count(*)::INT AS n, sum(x0)::BIGINT AS sx, count(image)::INT AS ni FROM read_parquet('${join(d, 'x.parquet')}')`,
+    );
     expect(r.getRowObjects()[0]).toEqual({ n: 3000, sx: BigInt(512 * ((2999 * 3000) / 2)), ni: 2400 });
     con.closeSync();
   });
@@ -321,7 +360,9 @@ describe('Parquet layout and integrity', () => {
     const con = await (await DuckDBInstance.create(':memory:')).connect();
     // DuckDB keeps no key/value metadata of ours unless asked: copy it over.
     const kv = [...encodeMeta(m)].map(([k, v]) => `'${k}': '${v.replace(/'/g, "''")}'`).join(', ');
-    await con.run(`COPY (SELECT * FROM read_parquet('${join(d, 'src.parquet')}')) TO '${join(d, 'duck.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 6000, KV_METADATA {${kv}})`);
+    await con.run(
+      `COPY (SELECT * FROM read_parquet('${join(d, 'src.parquet')}')) TO '${join(d, 'duck.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 6000, KV_METADATA {${kv}})`,
+    );
     con.closeSync();
     const md = footer(join(d, 'duck.parquet'));
     expect(md.row_groups.length).toBeGreaterThan(1);
@@ -332,7 +373,9 @@ describe('Parquet layout and integrity', () => {
   it('names the column when a page is damaged', async () => {
     const d = tmp();
     const m = patchMeta('p10_a');
-    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2000, 0, 50)] }], false, { pageBytes: 8192 });
+    await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2000, 0, 50)] }], false, {
+      pageBytes: 8192,
+    });
     const bytes = readFileSync(join(d, 'x.parquet'));
     const md = footer(join(d, 'x.parquet'));
     const image = md.row_groups[0].columns.find((c) => c.meta_data!.path_in_schema[0] === 'image')!;
@@ -340,12 +383,16 @@ describe('Parquet layout and integrity', () => {
     const at = Number(image.meta_data!.data_page_offset) + 500;
     for (let i = 0; i < 8; i++) flipped[at + i] ^= 0x5a;
     writeFileSync(join(d, 'flip.parquet'), flipped);
-    await expectError(collect([join(d, 'flip.parquet')]), 'bad-input', /flip\.parquet: damaged Parquet file: column "image": page checksum mismatch at byte \d+/);
+    await expectError(
+      collect([join(d, 'flip.parquet')]),
+      'bad-input',
+      /flip\.parquet: damaged Parquet file: column "image": page checksum mismatch at byte \d+/,
+    );
   });
 });
 
 describe('slide output paths', () => {
-  it('fills {slide} in, and refuses ids or results that leave the template\'s folder', () => {
+  it("fills {slide} in, and refuses ids or results that leave the template's folder", () => {
     expect(slideOutputPath('out/{slide}.geojson', 'a_a')).toBe('out/a_a.geojson');
     expect(slideOutputPath('out/{slide}/heat-{slide}.png', 'b.1')).toBe('out/b.1/heat-b.1.png');
     const refuse = (template: string, id: string, pattern: RegExp) => {
@@ -359,7 +406,11 @@ describe('slide output paths', () => {
       expect((err as SlidepipeError).exitCode).toBe(65);
       expect((err as Error).message).toMatch(pattern);
     };
-    refuse('out/geo/{slide}.geojson', '../../escaped', /out\/geo\/\{slide\}\.geojson: slide id "\.\.\/\.\.\/escaped" contains a path separator/);
+    refuse(
+      'out/geo/{slide}.geojson',
+      '../../escaped',
+      /out\/geo\/\{slide\}\.geojson: slide id "\.\.\/\.\.\/escaped" contains a path separator/,
+    );
     refuse('out/{slide}', '..', /slide id "\.\." names a folder/);
     refuse('out/{slide}.png', 'a\nb', /contains a control character/);
     refuse('out/{slide}.png', '', /empty slide id/);
@@ -370,9 +421,26 @@ describe('slide output paths', () => {
     const d = tmp();
     const m = patchMeta('p1_a');
     const bad = { ...m, slide: { ...m.slide!, slide_id: '../../escaped' } };
-    const bytes = await arrowBytes(bad, [makeBatch(schemaFor(bad), { slide_id: [], x0: new Int32Array(0), y0: new Int32Array(0), w0: new Int32Array(0), h0: new Int32Array(0), col: new Int32Array(0), row: new Int32Array(0), mpp: new Float32Array(0), tissue: new Float32Array(0), image: [] })]);
+    const bytes = await arrowBytes(bad, [
+      makeBatch(schemaFor(bad), {
+        slide_id: [],
+        x0: new Int32Array(0),
+        y0: new Int32Array(0),
+        w0: new Int32Array(0),
+        h0: new Int32Array(0),
+        col: new Int32Array(0),
+        row: new Int32Array(0),
+        mpp: new Float32Array(0),
+        tissue: new Float32Array(0),
+        image: [],
+      }),
+    ]);
     writeFileSync(join(d, 'bad.arrows'), bytes);
-    await expectError(collect([join(d, 'bad.arrows')]), 'bad-input', /bad\.arrows: slide id "\.\.\/\.\.\/escaped" contains a path separator/);
+    await expectError(
+      collect([join(d, 'bad.arrows')]),
+      'bad-input',
+      /bad\.arrows: slide id "\.\.\/\.\.\/escaped" contains a path separator/,
+    );
   });
 });
 
@@ -390,12 +458,18 @@ describe('stale temporary files', () => {
     writeFileSync(temp(sleeper.pid!), '');
     // The same pid, but the file is older than the process: the pid was reused.
     writeFileSync(temp(sleeper.pid!).replace('-abc', '-old'), '');
-    utimesSync(temp(sleeper.pid!).replace('-abc', '-old'), new Date(Date.now() - 3600e3), new Date(Date.now() - 3600e3));
+    utimesSync(
+      temp(sleeper.pid!).replace('-abc', '-old'),
+      new Date(Date.now() - 3600e3),
+      new Date(Date.now() - 3600e3),
+    );
     // A pid no process has.
     writeFileSync(temp(4_194_000), '');
     // Another host's file is never touched.
     writeFileSync(join(d, `.x.parquet.tmp-otherhost-${sleeper.pid}-abc`), '');
-    expect(removeStaleTemps(out).sort()).toEqual([`.x.parquet.tmp-${host}-${sleeper.pid}-old`, `.x.parquet.tmp-${host}-4194000-abc`].sort());
+    expect(removeStaleTemps(out).sort()).toEqual(
+      [`.x.parquet.tmp-${host}-${sleeper.pid}-old`, `.x.parquet.tmp-${host}-4194000-abc`].sort(),
+    );
     sleeper.kill('SIGKILL');
     await new Promise((r) => sleeper.on('exit', r));
     expect(removeStaleTemps(out)).toEqual([`.x.parquet.tmp-${host}-${sleeper.pid}-abc`]);
@@ -408,7 +482,11 @@ describe('outputs', () => {
     const d = tmp();
     const m = patchMeta('p1_a');
     writeFileSync(join(d, 'x.parquet'), 'old');
-    await expectError(writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2)] }]), 'output-exists', /use --force/);
+    await expectError(
+      writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2)] }]),
+      'output-exists',
+      /use --force/,
+    );
     expect(readFileSync(join(d, 'x.parquet'), 'utf8')).toBe('old');
     await writeAll(join(d, 'x.parquet'), [{ meta: m, batches: [patchBatch(m, 2)] }], true);
     expect((await collect([join(d, 'x.parquet')]))[0].rows).toHaveLength(2);

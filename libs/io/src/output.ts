@@ -102,7 +102,9 @@ class ArrowSink implements RecordSink {
   async close(): Promise<void> {
     await this.end();
     if (this.file) {
-      await new Promise<void>((resolve, reject) => (this.out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        (this.out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
       this.file.commit();
     }
   }
@@ -178,7 +180,10 @@ class ParquetSink implements RecordSink {
 }
 
 /** A sink that keeps every stream in memory, for library use and tests of pure modules. */
-export function memorySink(): { sink: RecordSink; out: { schema: Schema; meta: StreamMeta; batches: RecordBatch[] }[] } {
+export function memorySink(): {
+  sink: RecordSink;
+  out: { schema: Schema; meta: StreamMeta; batches: RecordBatch[] }[];
+} {
   const out: { schema: Schema; meta: StreamMeta; batches: RecordBatch[] }[] = [];
   const sink: RecordSink = {
     name: 'memory',
@@ -222,7 +227,10 @@ export function openRecordSink(path: string | undefined, opts: OutputOptions = {
   const name = describe(path, 'out');
   if (isStdio(path)) {
     if (process.stdout.isTTY) {
-      throw usageError('<stdout>', `refusing to write binary ${format === 'parquet' ? 'Parquet' : 'Arrow'} to a terminal: pipe it into another tool or give -o FILE`);
+      throw usageError(
+        '<stdout>',
+        `refusing to write binary ${format === 'parquet' ? 'Parquet' : 'Arrow'} to a terminal: pipe it into another tool or give -o FILE`,
+      );
     }
     if (format === 'parquet') {
       const tmp = `${process.env.TMPDIR ?? '/tmp'}/slidepipe-out-${process.pid}-${Date.now()}.parquet`;

@@ -22,7 +22,12 @@ const chunkStart = (c: ColumnChunk) => Number(c.meta_data!.dictionary_page_offse
  * checksum in every page header, and moves the offsets in its metadata and offset indexes to
  * match. Returns the new bytes; the caller writes them at `base`.
  */
-export function addPageChecksums(bytes: Uint8Array, base: number, group: RowGroup, indexes: PendingOffsetIndex[]): Uint8Array {
+export function addPageChecksums(
+  bytes: Uint8Array,
+  base: number,
+  group: RowGroup,
+  indexes: PendingOffsetIndex[],
+): Uint8Array {
   const out = new ByteWriter(bytes.byteLength + group.columns.length * 64);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let written = 0;
@@ -41,7 +46,8 @@ export function addPageChecksums(bytes: Uint8Array, base: number, group: RowGrou
       const payload = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
       reader.offset += header.compressed_page_size;
       const newPage = base + out.offset;
-      if (header.type !== 'DICTIONARY_PAGE' && BigInt(oldPage) === md.data_page_offset) md.data_page_offset = BigInt(newPage);
+      if (header.type !== 'DICTIONARY_PAGE' && BigInt(oldPage) === md.data_page_offset)
+        md.data_page_offset = BigInt(newPage);
       writePageHeader(out, { ...header, crc: crc32(payload) | 0 });
       out.appendBytes(payload);
       const loc = locations?.find((l) => l.offset === BigInt(oldPage));
@@ -70,7 +76,12 @@ export const MAX_PAGE_BYTES = 1 << 30;
  * not cover the header. `bytes` hold the chunk and start at file offset `base`. Returns the
  * problem, or null when the chunk is sound.
  */
-export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: ColumnChunk, groupRows: number): string | null {
+export function checkPageChecksums(
+  bytes: Uint8Array,
+  base: number,
+  chunk: ColumnChunk,
+  groupRows: number,
+): string | null {
   const md = chunk.meta_data!;
   const start = chunkStart(chunk) - base;
   const end = start + Number(md.total_compressed_size);
@@ -90,29 +101,53 @@ export function checkPageChecksums(bytes: Uint8Array, base: number, chunk: Colum
     }
     const size = header.compressed_page_size;
     const full = header.uncompressed_page_size;
-    if (!(Number.isInteger(size) && size >= 0 && reader.offset + size <= end)) return `column "${column}": page at byte ${at} runs past its column chunk`;
-    if (!(Number.isInteger(full) && full >= 0 && full <= MAX_PAGE_BYTES)) return `column "${column}": page at byte ${at} claims ${full} bytes uncompressed`;
-    if (md.codec === 'UNCOMPRESSED' && full !== size) return `column "${column}": uncompressed page at byte ${at} has two sizes (${size}, ${full})`;
+    if (!(Number.isInteger(size) && size >= 0 && reader.offset + size <= end))
+      return `column "${column}": page at byte ${at} runs past its column chunk`;
+    if (!(Number.isInteger(full) && full >= 0 && full <= MAX_PAGE_BYTES))
+      return `column "${column}": page at byte ${at} claims ${full} bytes uncompressed`;
+    if (md.codec === 'UNCOMPRESSED' && full !== size)
+      return `column "${column}": uncompressed page at byte ${at} has two sizes (${size}, ${full})`;
     const v2 = header.data_page_header_v2;
     const n = header.data_page_header?.num_values ?? v2?.num_values;
     if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') {
-      if (!(Number.isInteger(n) && n! >= 0 && values + n! <= declared)) return `column "${column}": page at byte ${at} holds ${n} values, more than its column chunk's ${declared}`;
-      if (v2 && !(Number.isInteger(v2.num_rows) && v2.num_rows >= 0 && v2.num_rows <= groupRows && Number.isInteger(v2.num_nulls) && v2.num_nulls >= 0 && v2.num_nulls <= v2.num_values)) {
+      if (!(Number.isInteger(n) && n! >= 0 && values + n! <= declared))
+        return `column "${column}": page at byte ${at} holds ${n} values, more than its column chunk's ${declared}`;
+      if (
+        v2 &&
+        !(
+          Number.isInteger(v2.num_rows) &&
+          v2.num_rows >= 0 &&
+          v2.num_rows <= groupRows &&
+          Number.isInteger(v2.num_nulls) &&
+          v2.num_nulls >= 0 &&
+          v2.num_nulls <= v2.num_values
+        )
+      ) {
         return `column "${column}": page at byte ${at} claims ${v2.num_rows} rows, ${v2.num_nulls} nulls in a row group of ${groupRows}`;
       }
       // The thrift fields the decoder needs; a damaged header can drop any of them.
       const levels = v2 ? v2.definition_levels_byte_length + v2.repetition_levels_byte_length : 0;
-      if (v2 && !(Number.isInteger(levels) && v2.definition_levels_byte_length >= 0 && v2.repetition_levels_byte_length >= 0 && levels <= Math.min(size, full))) {
+      if (
+        v2 &&
+        !(
+          Number.isInteger(levels) &&
+          v2.definition_levels_byte_length >= 0 &&
+          v2.repetition_levels_byte_length >= 0 &&
+          levels <= Math.min(size, full)
+        )
+      ) {
         return `column "${column}": page at byte ${at} has level lengths ${v2.definition_levels_byte_length}, ${v2.repetition_levels_byte_length} for ${size} bytes`;
       }
       const encoding = v2?.encoding ?? header.data_page_header?.encoding;
       if (typeof encoding !== 'string') return `column "${column}": page at byte ${at} has an unknown encoding`;
       // A damaged footer can lose the dictionary page offset: indices would decode as values.
-      if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && !dictionary) return `column "${column}": dictionary-encoded page at byte ${at} without a dictionary page`;
+      if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && !dictionary)
+        return `column "${column}": dictionary-encoded page at byte ${at} without a dictionary page`;
       values += n!;
     } else if (header.type === 'DICTIONARY_PAGE') {
       const entries = header.dictionary_page_header?.num_values;
-      if (!(Number.isInteger(entries) && entries! >= 0 && entries! <= Math.max(declared, 1))) return `column "${column}": dictionary page at byte ${at} holds ${entries} entries for ${declared} values`;
+      if (!(Number.isInteger(entries) && entries! >= 0 && entries! <= Math.max(declared, 1)))
+        return `column "${column}": dictionary page at byte ${at} holds ${entries} entries for ${declared} values`;
       if (values > 0 || dictionary) return `column "${column}": dictionary page at byte ${at} after the first page`;
       dictionary = true;
     }
@@ -131,9 +166,12 @@ export function chunkLayoutProblem(columns: ColumnChunk[], fileBytes: number): s
   if (!Array.isArray(columns) || !columns.length) return 'a row group without columns';
   const bad = columns.findIndex((c) => !c?.meta_data || !Array.isArray(c.meta_data.path_in_schema));
   if (bad >= 0) return `column chunk ${bad} without its metadata`;
-  const ranges = columns.map((c) => [...chunkRange(c), c.meta_data!.path_in_schema.join('.')] as const).sort((a, b) => a[0] - b[0]);
+  const ranges = columns
+    .map((c) => [...chunkRange(c), c.meta_data!.path_in_schema.join('.')] as const)
+    .sort((a, b) => a[0] - b[0]);
   for (const [i, [start, end, name]] of ranges.entries()) {
-    if (!(Number.isInteger(start) && start >= 4 && end >= start && end <= fileBytes - 8)) return `column "${name}": chunk at bytes ${start}..${end} outside the file's data`;
+    if (!(Number.isInteger(start) && start >= 4 && end >= start && end <= fileBytes - 8))
+      return `column "${name}": chunk at bytes ${start}..${end} outside the file's data`;
     if (i > 0 && start < ranges[i - 1][1]) return `columns "${ranges[i - 1][2]}" and "${name}" overlap`;
   }
   return null;

@@ -1,7 +1,15 @@
 // Parquet at rest (hyparquet / hyparquet-writer): slidepipe schema metadata is kept as key/value
 // metadata, row groups are written as batches arrive and read one at a time.
 import { closeSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnChunk, type FileMetaData, type RowGroup, type SchemaElement } from 'hyparquet';
+import {
+  parquetMetadataAsync,
+  parquetRead,
+  type AsyncBuffer,
+  type ColumnChunk,
+  type FileMetaData,
+  type RowGroup,
+  type SchemaElement,
+} from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ByteWriter, ParquetWriter, type ColumnSource } from 'hyparquet-writer';
 import {
@@ -24,7 +32,13 @@ import {
 import { decodeMeta, encodeMeta, makeBatch, recordDef, type ColumnValues, type StreamMeta } from '@slidepipe/schema';
 import { inputError, SlidepipeError, truncatedError } from '@slidepipe/core';
 import type { ArrowStream } from './arrow-stream';
-import { addPageChecksums, checkPageChecksums, chunkLayoutProblem, chunkRange, type PendingOffsetIndex } from './parquet-checksums';
+import {
+  addPageChecksums,
+  checkPageChecksums,
+  chunkLayoutProblem,
+  chunkRange,
+  type PendingOffsetIndex,
+} from './parquet-checksums';
 
 /** A random-access view of a local file for hyparquet, on one file descriptor. */
 export function fileAsyncBuffer(path: string): AsyncBuffer & { close(): void } {
@@ -42,7 +56,11 @@ export function fileAsyncBuffer(path: string): AsyncBuffer & { close(): void } {
         off += n;
       }
       // allocUnsafeSlow owns its whole ArrayBuffer: hand it over without a copy.
-      return (off === buf.byteLength && buf.byteOffset === 0 ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + off)) as ArrayBuffer;
+      return (
+        off === buf.byteLength && buf.byteOffset === 0
+          ? buf.buffer
+          : buf.buffer.slice(buf.byteOffset, buf.byteOffset + off)
+      ) as ArrayBuffer;
     },
     close() {
       closeSync(fd);
@@ -146,7 +164,9 @@ function toColumn(values: ArrayLike<unknown>, f: Field): ColumnValues {
     return out;
   }
   if ((f.type as DataType).typeId === Type.Int && ((f.type as Int).bitWidth as number) === 64) {
-    return Array.from(values as ArrayLike<bigint | number>, (v) => (v == null ? v : Number(v))) as unknown as ColumnValues;
+    return Array.from(values as ArrayLike<bigint | number>, (v) =>
+      v == null ? v : Number(v),
+    ) as unknown as ColumnValues;
   }
   return values as ColumnValues;
 }
@@ -188,11 +208,18 @@ export function assembleColumn(
     pieces.push(from === 0 && to === p.data.length ? p.data : (p.data as Sliceable).slice(from, to));
     at = p.start + to;
   }
-  if (at !== rowEnd) throw inputError(source, `damaged Parquet file: column "${column}" has rows ${rowStart}..${at - 1} of ${rowStart}..${rowEnd - 1}`);
+  if (at !== rowEnd)
+    throw inputError(
+      source,
+      `damaged Parquet file: column "${column}" has rows ${rowStart}..${at - 1} of ${rowStart}..${rowEnd - 1}`,
+    );
   if (pieces.length === 1) return pieces[0];
   const first = pieces[0] as ArrayLike<unknown> & { constructor: unknown };
   // Typed only when every part is of the same typed array (a part with nulls is a plain array).
-  if (ArrayBuffer.isView(first) && pieces.every((p) => (p as { constructor: unknown }).constructor === first.constructor)) {
+  if (
+    ArrayBuffer.isView(first) &&
+    pieces.every((p) => (p as { constructor: unknown }).constructor === first.constructor)
+  ) {
     return concatTyped(pieces as Int32Array[]);
   }
   const out = new Array<unknown>(n);
@@ -287,7 +314,8 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
           throw truncatedError(name, `cannot read row group at row ${rowStart} (${(e as Error).message})`);
         }
         const cols: Record<string, ColumnValues> = {};
-        for (const f of fields) cols[f.name] = toColumn(assembleColumn(parts.get(f.name) ?? [], rowStart, rowEnd, f.name, name), f);
+        for (const f of fields)
+          cols[f.name] = toColumn(assembleColumn(parts.get(f.name) ?? [], rowStart, rowEnd, f.name, name), f);
         let batch: RecordBatch;
         try {
           batch = makeBatch(schema, cols);
@@ -363,11 +391,17 @@ export class ParquetFileWriter {
       this.fields = schema.fields;
       const elements: SchemaElement[] = [{ name: 'root', num_children: schema.fields.length }];
       for (const f of schema.fields) elements.push(...parquetElements(f));
-      this.writer = new ParquetWriter({ writer: this.bytes, schema: elements, statistics: true, createdBy: 'slidepipe' });
+      this.writer = new ParquetWriter({
+        writer: this.bytes,
+        schema: elements,
+        statistics: true,
+        createdBy: 'slidepipe',
+      });
     } else {
       const want = this.fields.map((f) => `${f.name}:${f.type}`).join(',');
       const got = schema.fields.map((f) => `${f.name}:${f.type}`).join(',');
-      if (want !== got) throw new Error(`streams with different columns cannot share one Parquet file (${got} vs ${want})`);
+      if (want !== got)
+        throw new Error(`streams with different columns cannot share one Parquet file (${got} vs ${want})`);
     }
     this.metas.push(meta);
   }
@@ -408,7 +442,11 @@ export class ParquetFileWriter {
     // What precedes the group (the magic) goes out as it is; the group gets its checksums.
     this.bytes.spill();
     const groups = this.writer.row_groups.length;
-    void this.writer.write({ columnData: columnData as unknown as ColumnSource[], rowGroupSize: n, pageSize: this.opts.pageBytes });
+    void this.writer.write({
+      columnData: columnData as unknown as ColumnSource[],
+      rowGroupSize: n,
+      pageSize: this.opts.pageBytes,
+    });
     if (this.writer.row_groups.length !== groups + 1) throw new Error(`expected one row group of ${n} rows`);
     this.bytes.commitGroup(this.writer.row_groups[groups], this.writer.pendingIndexes as PendingOffsetIndex[]);
     this.rows += n;
@@ -417,7 +455,7 @@ export class ParquetFileWriter {
     this.pendingBytes = 0;
   }
 
-/** Writes the footer with the merged metadata of every stream. */
+  /** Writes the footer with the merged metadata of every stream. */
   finish(merged: StreamMeta): void {
     if (!this.writer) throw new Error('no stream was written');
     this.flushGroup();

@@ -1,11 +1,7 @@
 import { type ErrorCode, SlidepipeError } from '@slidepipe/core';
 
 export type JpegErrorCode =
-  | 'JPEG_LIBRARY_MISSING'
-  | 'JPEG_INVALID_ARGUMENT'
-  | 'JPEG_ENCODE_FAILED'
-  | 'JPEG_DECODE_FAILED'
-  | 'JPEG_INIT_FAILED';
+  'JPEG_LIBRARY_MISSING' | 'JPEG_INVALID_ARGUMENT' | 'JPEG_ENCODE_FAILED' | 'JPEG_DECODE_FAILED' | 'JPEG_INIT_FAILED';
 
 const EXIT_CLASS: Record<JpegErrorCode, ErrorCode> = {
   JPEG_LIBRARY_MISSING: 'runtime', // the install is broken

@@ -50,15 +50,18 @@ const W = 256;
 const H = 192;
 
 describe('encodeJpeg', () => {
-  it.each(['rgb', 'rgbx', 'bgrx', 'bgra', 'rgba'] as const)('round-trips %s through sharp with a small error', async (format) => {
-    const rgb = testImageRgb(W, H);
-    const jpeg = encodeJpeg(toLayout(rgb, format), W, H, { pixelFormat: format, quality: 90 });
-    expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
-    const decoded = await sharpDecodeRgb(jpeg);
-    expect([decoded.width, decoded.height]).toEqual([W, H]);
-    // A swapped channel order gives a difference of tens of levels.
-    expect(meanAbsDiff(decoded.data, rgb)).toBeLessThan(2.5);
-  });
+  it.each(['rgb', 'rgbx', 'bgrx', 'bgra', 'rgba'] as const)(
+    'round-trips %s through sharp with a small error',
+    async (format) => {
+      const rgb = testImageRgb(W, H);
+      const jpeg = encodeJpeg(toLayout(rgb, format), W, H, { pixelFormat: format, quality: 90 });
+      expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      const decoded = await sharpDecodeRgb(jpeg);
+      expect([decoded.width, decoded.height]).toEqual([W, H]);
+      // A swapped channel order gives a difference of tens of levels.
+      expect(meanAbsDiff(decoded.data, rgb)).toBeLessThan(2.5);
+    },
+  );
 
   it('honours subsampling and quality', async () => {
     const rgb = testImageRgb(W, H);
@@ -107,8 +110,12 @@ describe('encodeJpeg', () => {
 
   it('refuses bad options with what was expected and what was received', () => {
     const rgb = testImageRgb(8, 8);
-    expect(() => encodeJpeg(rgb, 8, 8, { pixelFormat: 'rgb', quality: 0 })).toThrowError(/quality: expected an integer in 1..100, got 0/);
-    expect(() => encodeJpeg(rgb, 8, 8, { pixelFormat: 'cmyk' as JpegPixelFormat })).toThrowError(/pixelFormat: expected one of/);
+    expect(() => encodeJpeg(rgb, 8, 8, { pixelFormat: 'rgb', quality: 0 })).toThrowError(
+      /quality: expected an integer in 1..100, got 0/,
+    );
+    expect(() => encodeJpeg(rgb, 8, 8, { pixelFormat: 'cmyk' as JpegPixelFormat })).toThrowError(
+      /pixelFormat: expected one of/,
+    );
     expect(() => encodeJpeg(rgb, 0, 8, { pixelFormat: 'rgb' })).toThrowError(/width: expected an integer/);
   });
 });
@@ -116,7 +123,9 @@ describe('encodeJpeg', () => {
 describe('decodeJpeg', () => {
   it('matches sharp decoding a JPEG that sharp encoded', async () => {
     const rgb = testImageRgb(W, H);
-    const jpeg = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    const jpeg = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toBuffer();
     const ours = decodeJpeg(jpeg, { pixelFormat: 'rgb' });
     expect([ours.width, ours.height, ours.channels]).toEqual([W, H, 3]);
     const theirs = await sharpDecodeRgb(jpeg);
@@ -170,7 +179,9 @@ describe('async variants', () => {
   it('encode the same bytes as the sync call, many at once', async () => {
     const images = Array.from({ length: 12 }, (_, i) => toLayout(testImageRgb(W, H, i * 13), 'bgrx'));
     const syncOut = images.map((px) => encodeJpeg(px, W, H, { pixelFormat: 'bgrx', quality: 80 }));
-    const asyncOut = await Promise.all(images.map((px) => encodeJpegAsync(px, W, H, { pixelFormat: 'bgrx', quality: 80 })));
+    const asyncOut = await Promise.all(
+      images.map((px) => encodeJpegAsync(px, W, H, { pixelFormat: 'bgrx', quality: 80 })),
+    );
     asyncOut.forEach((jpeg, i) => expect(jpeg.equals(syncOut[i])).toBe(true));
     // Distinct inputs give distinct outputs, so a mixed-up scratch buffer would show.
     expect(new Set(asyncOut.map((j) => j.toString('base64'))).size).toBe(images.length);
@@ -189,14 +200,24 @@ describe('async variants', () => {
     const rowBytes = (W + 10) * 4;
     const big = Buffer.alloc(rowBytes * (H + 5), 7);
     const at = 3 * rowBytes + 5 * 4;
-    for (const decoded of [decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: big.subarray(at), rowBytes }), await decodeJpegAsync(jpeg, { pixelFormat: 'bgrx', into: big.subarray(at), rowBytes })]) {
+    for (const decoded of [
+      decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: big.subarray(at), rowBytes }),
+      await decodeJpegAsync(jpeg, { pixelFormat: 'bgrx', into: big.subarray(at), rowBytes }),
+    ]) {
       expect(decoded.data.byteOffset).toBe(big.byteOffset + at);
-      for (let y = 0; y < H; y++) expect(big.subarray(at + y * rowBytes, at + y * rowBytes + W * 4).equals(alone.subarray(y * W * 4, (y + 1) * W * 4))).toBe(true);
+      for (let y = 0; y < H; y++)
+        expect(
+          big.subarray(at + y * rowBytes, at + y * rowBytes + W * 4).equals(alone.subarray(y * W * 4, (y + 1) * W * 4)),
+        ).toBe(true);
       expect(big[at - 1]).toBe(7);
       expect(big[at + W * 4]).toBe(7);
     }
-    expect(() => decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: Buffer.alloc(W * H * 4 - 1) })).toThrowError(/into: a \d+x\d+ bgrx decode needs \d+ bytes, got/);
-    expect(() => decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: big, rowBytes: 4 })).toThrowError(/rowBytes: expected an integer >=/);
+    expect(() => decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: Buffer.alloc(W * H * 4 - 1) })).toThrowError(
+      /into: a \d+x\d+ bgrx decode needs \d+ bytes, got/,
+    );
+    expect(() => decodeJpeg(jpeg, { pixelFormat: 'bgrx', into: big, rowBytes: 4 })).toThrowError(
+      /rowBytes: expected an integer >=/,
+    );
   });
 
   it('queue beyond koffi’s 256 async calls and beyond the in-flight limit', async () => {
@@ -204,7 +225,9 @@ describe('async variants', () => {
     try {
       const px = testImageRgb(16, 16);
       const expected = encodeJpeg(px, 16, 16, { pixelFormat: 'rgb' });
-      const results = await Promise.all(Array.from({ length: 400 }, () => encodeJpegAsync(px, 16, 16, { pixelFormat: 'rgb' })));
+      const results = await Promise.all(
+        Array.from({ length: 400 }, () => encodeJpegAsync(px, 16, 16, { pixelFormat: 'rgb' })),
+      );
       expect(results.every((r) => r.equals(expected))).toBe(true);
     } finally {
       setJpegMaxInFlight(Math.min(availableParallelism(), 8));

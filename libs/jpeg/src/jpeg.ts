@@ -151,7 +151,10 @@ interface EncodeCall {
 }
 
 function checkDimensions(width: number, height: number): void {
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1 || v > MAX_DIMENSION_PX) {
       throw new JpegError('JPEG_INVALID_ARGUMENT', `${name}: expected an integer in 1..${MAX_DIMENSION_PX}, got ${v}`);
     }
@@ -181,7 +184,10 @@ function prepareEncode(pixels: Uint8Array, width: number, height: number, option
   }
   const rowBytes = options.rowBytes ?? width * format.channels;
   if (!Number.isInteger(rowBytes) || rowBytes < width * format.channels) {
-    throw new JpegError('JPEG_INVALID_ARGUMENT', `rowBytes: expected an integer >= ${width * format.channels}, got ${rowBytes}`);
+    throw new JpegError(
+      'JPEG_INVALID_ARGUMENT',
+      `rowBytes: expected an integer >= ${width * format.channels}, got ${rowBytes}`,
+    );
   }
   // The C side reads blindly: refuse a buffer that is too short.
   const neededBytes = rowBytes * (height - 1) + width * format.channels;
@@ -297,13 +303,19 @@ function prepareDecode(jpeg: Uint8Array, options: DecodeJpegOptions | undefined)
 function decodeTarget(call: DecodeCall, width: number, height: number): { data: Buffer; pitch: number } {
   const rowBytes = call.rowBytes ?? width * call.channels;
   if (!Number.isInteger(rowBytes) || rowBytes < width * call.channels) {
-    throw new JpegError('JPEG_INVALID_ARGUMENT', `rowBytes: expected an integer >= ${width * call.channels}, got ${rowBytes}`);
+    throw new JpegError(
+      'JPEG_INVALID_ARGUMENT',
+      `rowBytes: expected an integer >= ${width * call.channels}, got ${rowBytes}`,
+    );
   }
   if (!call.into) return { data: Buffer.allocUnsafe(rowBytes * height), pitch: rowBytes };
   // The C side writes blindly: refuse a buffer that is too short for this JPEG.
   const needed = rowBytes * (height - 1) + width * call.channels;
   if (call.into.byteLength < needed) {
-    throw new JpegError('JPEG_INVALID_ARGUMENT', `into: a ${width}x${height} ${call.format} decode needs ${needed} bytes, got ${call.into.byteLength}`);
+    throw new JpegError(
+      'JPEG_INVALID_ARGUMENT',
+      `into: a ${width}x${height} ${call.format} decode needs ${needed} bytes, got ${call.into.byteLength}`,
+    );
   }
   return { data: Buffer.from(call.into.buffer, call.into.byteOffset, call.into.byteLength), pitch: rowBytes };
 }
@@ -331,7 +343,14 @@ function readHeader(slot: DecompressSlot, call: DecodeCall): { width: number; he
   return { width: slot.header[0], height: slot.header[1] };
 }
 
-function decompressArgs(slot: DecompressSlot, call: DecodeCall, out: Buffer, pitch: number, width: number, height: number): unknown[] {
+function decompressArgs(
+  slot: DecompressSlot,
+  call: DecodeCall,
+  out: Buffer,
+  pitch: number,
+  width: number,
+  height: number,
+): unknown[] {
   return [slot.handle, call.jpeg, call.jpeg.byteLength, out, width, pitch, height, call.tjPixelFormat, 0];
 }
 
@@ -354,8 +373,9 @@ export async function decodeJpegAsync(jpeg: Uint8Array, options?: DecodeJpegOpti
     const { width, height } = readHeader(slot, call);
     const { data, pitch } = decodeTarget(call, width, height);
     const rc = await new Promise<number>((resolve, reject) => {
-      turbojpeg().tjDecompress2.async(...decompressArgs(slot, call, data, pitch, width, height), (err: unknown, result: number) =>
-        err ? reject(err) : resolve(result),
+      turbojpeg().tjDecompress2.async(
+        ...decompressArgs(slot, call, data, pitch, width, height),
+        (err: unknown, result: number) => (err ? reject(err) : resolve(result)),
       );
     });
     if (rc !== 0) throw decodeFailure(slot);

@@ -7,7 +7,19 @@ import { JpegError } from './errors';
 export const LIBRARY_NAME = 'libturbojpeg.so.0';
 
 // enum TJPF
-export const TJPF = { RGB: 0, BGR: 1, RGBX: 2, BGRX: 3, XBGR: 4, XRGB: 5, GRAY: 6, RGBA: 7, BGRA: 8, ABGR: 9, ARGB: 10 } as const;
+export const TJPF = {
+  RGB: 0,
+  BGR: 1,
+  RGBX: 2,
+  BGRX: 3,
+  XBGR: 4,
+  XRGB: 5,
+  GRAY: 6,
+  RGBA: 7,
+  BGRA: 8,
+  ABGR: 9,
+  ARGB: 10,
+} as const;
 // enum TJSAMP
 export const TJSAMP = { S444: 0, S422: 1, S420: 2, GRAY: 3, S440: 4, S411: 5 } as const;
 export const TJFLAG_NOREALLOC = 1024;
@@ -46,16 +58,49 @@ export function turbojpeg(): TurboJpeg {
   try {
     lib = koffi.load(LIBRARY_NAME);
   } catch (err) {
-    throw new JpegError('JPEG_LIBRARY_MISSING', `cannot load ${LIBRARY_NAME} (Debian package libturbojpeg0): ${(err as Error).message}`);
+    throw new JpegError(
+      'JPEG_LIBRARY_MISSING',
+      `cannot load ${LIBRARY_NAME} (Debian package libturbojpeg0): ${(err as Error).message}`,
+    );
   }
   // Anonymous types: named koffi types are process-global and would clash with other bindings.
   const handle = koffi.pointer(koffi.opaque());
   cached = {
     tjInitCompress: lib.func('tjInitCompress', handle, []),
     tjInitDecompress: lib.func('tjInitDecompress', handle, []),
-    tjCompress2: lib.func('tjCompress2', 'int', [handle, 'void *', 'int', 'int', 'int', 'int', 'void *', 'void *', 'int', 'int', 'int']),
-    tjDecompressHeader3: lib.func('tjDecompressHeader3', 'int', [handle, 'void *', 'unsigned long', 'void *', 'void *', 'void *', 'void *']),
-    tjDecompress2: lib.func('tjDecompress2', 'int', [handle, 'void *', 'unsigned long', 'void *', 'int', 'int', 'int', 'int', 'int']),
+    tjCompress2: lib.func('tjCompress2', 'int', [
+      handle,
+      'void *',
+      'int',
+      'int',
+      'int',
+      'int',
+      'void *',
+      'void *',
+      'int',
+      'int',
+      'int',
+    ]),
+    tjDecompressHeader3: lib.func('tjDecompressHeader3', 'int', [
+      handle,
+      'void *',
+      'unsigned long',
+      'void *',
+      'void *',
+      'void *',
+      'void *',
+    ]),
+    tjDecompress2: lib.func('tjDecompress2', 'int', [
+      handle,
+      'void *',
+      'unsigned long',
+      'void *',
+      'int',
+      'int',
+      'int',
+      'int',
+      'int',
+    ]),
     tjDestroy: lib.func('tjDestroy', 'int', [handle]),
     tjGetErrorStr2: lib.func('tjGetErrorStr2', 'const char *', [handle]),
     tjGetErrorCode: lib.func('tjGetErrorCode', 'int', [handle]),

@@ -44,7 +44,10 @@ function bruteOneToOne(g: number[][], threshold: number): { pairs: number; total
 
 describe('box matching', () => {
   it('builds the GIoU matrix predictions x truth', () => {
-    const g = giouMatrix([box(0, 0, 10, 10), box(20, 0, 30, 10)], [box(0, 0, 10, 10), box(10, 0, 20, 10), box(5, 5, 15, 15)]);
+    const g = giouMatrix(
+      [box(0, 0, 10, 10), box(20, 0, 30, 10)],
+      [box(0, 0, 10, 10), box(10, 0, 20, 10), box(5, 5, 15, 15)],
+    );
     expect(g).toHaveLength(2);
     expect(g[0][0]).toBe(1);
     expect(g[0][1]).toBe(0);
@@ -55,7 +58,11 @@ describe('box matching', () => {
   it('counts GIoU exactly at the threshold as a miss (strict)', () => {
     // Nested half box: IoU 0.5, C = the outer box, so GIoU = 0.5.
     expect(matchBoxes([box(0, 0, 5, 10)], [box(0, 0, 10, 10)])).toMatchObject({ tp: 0, fp: 1, fn: 1 });
-    expect(matchBoxes([box(0, 0, 5, 10)], [box(0, 0, 10, 10)], { threshold: 0.49 })).toMatchObject({ tp: 1, fp: 0, fn: 0 });
+    expect(matchBoxes([box(0, 0, 5, 10)], [box(0, 0, 10, 10)], { threshold: 0.49 })).toMatchObject({
+      tp: 1,
+      fp: 0,
+      fn: 0,
+    });
   });
 
   it("differs between 'one-to-one' and 'any' when two predictions hit one truth box", () => {
@@ -169,7 +176,11 @@ describe('scoreSlides (the DigiLut metric)', () => {
     const s = { slideId: 'x', predicted: [], truth: [] };
     expect(() => scoreSlides([s, s])).toThrowError(/expected each slide once, received "x" twice/);
     expect(() => matchBoxes([box(5, 0, 1, 1)], [])).toThrowError(/predicted box 0: expected finite corners/);
-    expect(() => matchBoxes([], [], { threshold: 1 })).toThrowError(/expected a GIoU threshold in \[-1, 1\), received 1/);
-    expect(() => matchBoxes([], [], { matching: 'greedy' as never })).toThrowError(/expected matching "one-to-one" or "any", received "greedy"/);
+    expect(() => matchBoxes([], [], { threshold: 1 })).toThrowError(
+      /expected a GIoU threshold in \[-1, 1\), received 1/,
+    );
+    expect(() => matchBoxes([], [], { matching: 'greedy' as never })).toThrowError(
+      /expected matching "one-to-one" or "any", received "greedy"/,
+    );
   });
 });

@@ -60,9 +60,7 @@ export function matchBoxes(
   checkBoxes('truth', truth);
   const g = giouMatrix(predicted, truth);
   const matches =
-    matching === 'any'
-      ? matchAny(g, threshold)
-      : matchOneToOne(g, threshold, Math.min(predicted.length, truth.length));
+    matching === 'any' ? matchAny(g, threshold) : matchOneToOne(g, threshold, Math.min(predicted.length, truth.length));
   const hitTruth = new Set(matching === 'any' ? anyHitTruth(g, threshold) : matches.map((m) => m.truth));
   return { tp: matches.length, fp: predicted.length - matches.length, fn: truth.length - hitTruth.size, matches };
 }

@@ -28,7 +28,9 @@ describe('counts, precision, recall, F-beta', () => {
 
   it('counts a confusion matrix', () => {
     expect(confusionCounts([1, 1, 0, 0, 1], [1, 0, 1, 0, 1])).toEqual({ tp: 2, fp: 1, fn: 1, tn: 1 });
-    expect(() => confusionCounts([1], [0.5])).toThrowError(/expected 0 or 1, received label 1, prediction 0.5 at index 0/);
+    expect(() => confusionCounts([1], [0.5])).toThrowError(
+      /expected 0 or 1, received label 1, prediction 0.5 at index 0/,
+    );
   });
 });
 
@@ -54,7 +56,10 @@ describe('thresholdSweep', () => {
       let bestT = Infinity;
       let bestF = -1;
       for (const t of candidates) {
-        const c = confusionCounts(labels, scores.map((s) => (s >= t ? 1 : 0)));
+        const c = confusionCounts(
+          labels,
+          scores.map((s) => (s >= t ? 1 : 0)),
+        );
         const f = fBeta(c, beta);
         if (f > bestF) {
           bestF = f;

@@ -1,7 +1,8 @@
 import { SlidepipeError } from '@slidepipe/core';
 
 /** Errors of this library: a bad option (beta, folds, seed, threshold) is a usage error, anything else bad input. */
-export type MetricsErrorReason = 'INVALID_LABELS' | 'INVALID_SCORES' | 'INVALID_OPTION' | 'INVALID_GROUPS' | 'INVALID_BOXES';
+export type MetricsErrorReason =
+  'INVALID_LABELS' | 'INVALID_SCORES' | 'INVALID_OPTION' | 'INVALID_GROUPS' | 'INVALID_BOXES';
 
 export class MetricsError extends SlidepipeError {
   override name = 'MetricsError';

@@ -9,7 +9,11 @@ function cohort(): GroupInfo[] {
   const groups: GroupInfo[] = [];
   for (let i = 0; i < 90; i++) {
     const positive = i % 3 === 0;
-    groups.push({ groupId: `patient-${String(i).padStart(3, '0')}`, stratum: positive, weight: positive ? uniformInt(rng, 1, 9) : 0 });
+    groups.push({
+      groupId: `patient-${String(i).padStart(3, '0')}`,
+      stratum: positive,
+      weight: positive ? uniformInt(rng, 1, 9) : 0,
+    });
   }
   return groups;
 }
@@ -27,7 +31,8 @@ describe('assignGroupFolds', () => {
   it('puts every group in exactly one fold', () => {
     const { foldOf } = assignGroupFolds(groups, { folds: 5, seed: 7 });
     expect(foldOf.size).toBe(groups.length);
-    for (const g of groups) expect(foldOf.get(g.groupId)).toSatisfy((f: number) => Number.isInteger(f) && f >= 0 && f < 5);
+    for (const g of groups)
+      expect(foldOf.get(g.groupId)).toSatisfy((f: number) => Number.isInteger(f) && f >= 0 && f < 5);
     expect(new Set(foldOf.values()).size).toBe(5);
   });
 
@@ -90,12 +95,24 @@ describe('assignGroupFolds', () => {
     expect(() => assignGroupFolds(groups, { folds: 1, seed: 1 })).toThrowError(
       /expected an integer number of folds in \[2, 90\] \(the number of groups\), received 1/,
     );
-    expect(() => assignGroupFolds(groups, { folds: 5, seed: -1 })).toThrowError(/expected an integer seed in \[0, 4294967295\], received -1/);
-    expect(() => assignGroupFolds([...groups, groups[0]], { folds: 5, seed: 1 })).toThrowError(/received "patient-000" twice/);
-    expect(() => assignGroupFolds([{ groupId: 'a', stratum: 1, weight: -2 }, { groupId: 'b', stratum: 1 }], { folds: 2, seed: 1 })).toThrowError(
-      /expected a finite weight >= 0 for group "a", received -2/,
+    expect(() => assignGroupFolds(groups, { folds: 5, seed: -1 })).toThrowError(
+      /expected an integer seed in \[0, 4294967295\], received -1/,
     );
-    expect(() => foldBalance(groups, new Map(), 5)).toThrowError(/expected a fold in \[0, 5\) for group "patient-000", received undefined/);
+    expect(() => assignGroupFolds([...groups, groups[0]], { folds: 5, seed: 1 })).toThrowError(
+      /received "patient-000" twice/,
+    );
+    expect(() =>
+      assignGroupFolds(
+        [
+          { groupId: 'a', stratum: 1, weight: -2 },
+          { groupId: 'b', stratum: 1 },
+        ],
+        { folds: 2, seed: 1 },
+      ),
+    ).toThrowError(/expected a finite weight >= 0 for group "a", received -2/);
+    expect(() => foldBalance(groups, new Map(), 5)).toThrowError(
+      /expected a fold in \[0, 5\) for group "patient-000", received undefined/,
+    );
   });
 });
 
@@ -126,6 +143,8 @@ describe('splitGroups', () => {
     const split = splitGroups(tiny, { testFraction: 0.1, seed: 1 });
     expect(split.balance.test.strata['pos'].groups).toBe(1);
     expect(split.balance.test.strata['neg'].groups).toBe(1);
-    expect(() => splitGroups(tiny, { testFraction: 1, seed: 1 })).toThrowError(/expected a testFraction in \(0, 1\), received 1/);
+    expect(() => splitGroups(tiny, { testFraction: 1, seed: 1 })).toThrowError(
+      /expected a testFraction in \(0, 1\), received 1/,
+    );
   });
 });

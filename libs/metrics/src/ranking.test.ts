@@ -85,7 +85,9 @@ describe('rocAuc and averagePrecision', () => {
   });
 
   it('reject malformed input', () => {
-    expect(() => rocAuc([0, 1], [0.5])).toThrowError(/rocAuc: expected as many scores as labels, received 1 scores for 2 labels/);
+    expect(() => rocAuc([0, 1], [0.5])).toThrowError(
+      /rocAuc: expected as many scores as labels, received 1 scores for 2 labels/,
+    );
     expect(() => rocAuc([0, 2], [0.5, 0.1])).toThrowError(/expected labels 0 or 1, received 2 at index 1/);
     expect(() => averagePrecision([0, 1], [0.5, Number.NaN])).toThrowError(MetricsError);
   });

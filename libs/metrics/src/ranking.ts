@@ -12,7 +12,7 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
   const order = sortedIndices(scores, 'ascending');
   let positives = 0;
   let positiveRankSum = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start;
     while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
     // Ranks start..end (1-based start+1..end+1) share their mean.
@@ -64,7 +64,7 @@ export function* cumulativeByThreshold(
   const order = sortedIndices(scores, 'descending');
   let tp = 0;
   let fp = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start;
     while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
     for (let k = start; k <= end; k++) {

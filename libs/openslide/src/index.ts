@@ -1,5 +1,12 @@
 export { Slide } from './slide';
-export type { SlideOpenOptions, LevelDimensions, SlideRegion, RgbImage, ReadRegionOptions, PlanReadOptions } from './slide';
+export type {
+  SlideOpenOptions,
+  LevelDimensions,
+  SlideRegion,
+  RgbImage,
+  ReadRegionOptions,
+  PlanReadOptions,
+} from './slide';
 export { argbToBgrx, argbToRgb, argbToRgbx, isOpaque } from './pixels';
 export type { ArgbPixels } from './pixels';
 export {

@@ -15,7 +15,8 @@ const DEFLATE_TIFF = SMALL_LEVELS_TIFF;
 /** Our rectangle out of a TileRegion, packed (w * 4 bytes a row). */
 function packed(region: { data: Buffer; rowBytes: number; offset: number }, w: number, h: number): Buffer {
   const out = Buffer.alloc(w * h * 4);
-  for (let y = 0; y < h; y++) region.data.copy(out, y * w * 4, region.offset + y * region.rowBytes, region.offset + y * region.rowBytes + w * 4);
+  for (let y = 0; y < h; y++)
+    region.data.copy(out, y * w * 4, region.offset + y * region.rowBytes, region.offset + y * region.rowBytes + w * 4);
   return out;
 }
 
@@ -60,7 +61,26 @@ describe('JpegTileReader', () => {
     // Loading sharp elsewhere in the process sets VIPSHOME, which Debian's vips must not see.
     const env = { ...process.env };
     delete env.VIPSHOME;
-    execFileSync('vips', ['tiffsave', GENERIC_TIF, path, '--bigtiff', '--tile', '--tile-width', '256', '--tile-height', '256', '--pyramid', '--compression', 'jpeg', '--Q', '85'], { env });
+    execFileSync(
+      'vips',
+      [
+        'tiffsave',
+        GENERIC_TIF,
+        path,
+        '--bigtiff',
+        '--tile',
+        '--tile-width',
+        '256',
+        '--tile-height',
+        '256',
+        '--pyramid',
+        '--compression',
+        'jpeg',
+        '--Q',
+        '85',
+      ],
+      { env },
+    );
     const slide = await Slide.open(path);
     try {
       expect(slide.vendor).toBe('generic-tiff');
@@ -87,8 +107,12 @@ describe('JpegTileReader', () => {
     const deflate = await Slide.open(DEFLATE_TIFF);
     expect(findJpegTileLevel(deflate, 0)).toMatch(/TIFF compression 8, not JPEG/);
     await deflate.close();
-    expect(findJpegTileLevel({ path: SVS, vendor: 'hamamatsu', levelDimensions: [{ width: 1, height: 1 }] }, 0)).toMatch(/vendor hamamatsu is read through OpenSlide/);
-    expect(findJpegTileLevel({ path: SVS, vendor: 'aperio', levelDimensions: [{ width: 10, height: 10 }] }, 0)).toMatch(/no tiled TIFF directory of 10x10 px/);
+    expect(
+      findJpegTileLevel({ path: SVS, vendor: 'hamamatsu', levelDimensions: [{ width: 1, height: 1 }] }, 0),
+    ).toMatch(/vendor hamamatsu is read through OpenSlide/);
+    expect(findJpegTileLevel({ path: SVS, vendor: 'aperio', levelDimensions: [{ width: 10, height: 10 }] }, 0)).toMatch(
+      /no tiled TIFF directory of 10x10 px/,
+    );
   });
 
   it('refuses a buffer too small for the rectangle widened to whole tiles', async () => {
@@ -96,7 +120,9 @@ describe('JpegTileReader', () => {
     const reader = await JpegTileReader.open(SVS, findJpegTileLevel(slide, 0) as JpegTileLevel);
     try {
       // 256 px starting at 100 spans tiles 0 and 1 of 240 px: 480 x 480 px.
-      await expect(reader.readRegion(100, 100, 256, 256, Buffer.alloc(480 * 480 * 4 - 1))).rejects.toThrowError(/480x480 px need 921600 bytes/);
+      await expect(reader.readRegion(100, 100, 256, 256, Buffer.alloc(480 * 480 * 4 - 1))).rejects.toThrowError(
+        /480x480 px need 921600 bytes/,
+      );
     } finally {
       await reader.close();
       await slide.close();

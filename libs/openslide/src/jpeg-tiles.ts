@@ -20,7 +20,9 @@ const WHITE = 255;
 // components are R, G, B. Aperio's "JPEG/RGB" tiles (photometric RGB) carry component ids 0, 1, 2
 // and no marker, which libjpeg would otherwise take for YCbCr; libtiff sets the colour space
 // itself from the photometric tag.
-const ADOBE_RGB_MARKER = Buffer.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
+const ADOBE_RGB_MARKER = Buffer.from([
+  0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00,
+]);
 
 export interface JpegTileLevel extends TiffDirectory {
   tileWidth: number;
@@ -30,7 +32,10 @@ export interface JpegTileLevel extends TiffDirectory {
 }
 
 /** The TIFF directory holding `level` as plain JPEG tiles, or the reason the fast path does not apply. */
-export function findJpegTileLevel(slide: Pick<Slide, 'path' | 'vendor' | 'levelDimensions'>, level: number): JpegTileLevel | string {
+export function findJpegTileLevel(
+  slide: Pick<Slide, 'path' | 'vendor' | 'levelDimensions'>,
+  level: number,
+): JpegTileLevel | string {
   if (!TIFF_VENDORS.has(slide.vendor ?? '')) return `vendor ${slide.vendor ?? 'unknown'} is read through OpenSlide`;
   let dirs: TiffDirectory[];
   try {
@@ -43,14 +48,17 @@ export function findJpegTileLevel(slide: Pick<Slide, 'path' | 'vendor' | 'levelD
   const dir = dirs.find((d) => d.width === width && d.height === height && d.tileWidth !== undefined);
   if (!dir) return `no tiled TIFF directory of ${width}x${height} px for level ${level}`;
   if (dir.compression !== COMPRESSION_JPEG) return `level ${level} has TIFF compression ${dir.compression}, not JPEG`;
-  if (dir.photometric !== PHOTOMETRIC_YCBCR && dir.photometric !== PHOTOMETRIC_RGB) return `level ${level} has photometric ${dir.photometric}`;
+  if (dir.photometric !== PHOTOMETRIC_YCBCR && dir.photometric !== PHOTOMETRIC_RGB)
+    return `level ${level} has photometric ${dir.photometric}`;
   if (dir.samplesPerPixel !== 3 || (dir.planarConfig ?? 1) !== 1 || !(dir.bitsPerSample ?? [8]).every((b) => b === 8)) {
     return `level ${level} is not 8-bit interleaved RGB`;
   }
   const across = Math.ceil(dir.width / dir.tileWidth!);
   const down = Math.ceil(dir.height / dir.tileHeight!);
-  if (dir.tileOffsets?.length !== across * down || dir.tileByteCounts?.length !== across * down) return `level ${level} has a tile table of the wrong length`;
-  if (dir.jpegTables && !(dir.jpegTables[0] === 0xff && dir.jpegTables[1] === 0xd8)) return `level ${level} has malformed JPEG tables`;
+  if (dir.tileOffsets?.length !== across * down || dir.tileByteCounts?.length !== across * down)
+    return `level ${level} has a tile table of the wrong length`;
+  if (dir.jpegTables && !(dir.jpegTables[0] === 0xff && dir.jpegTables[1] === 0xd8))
+    return `level ${level} has malformed JPEG tables`;
   return dir as JpegTileLevel;
 }
 
@@ -124,7 +132,8 @@ export class JpegTileReader {
     const outW = tilesAcross * tw;
     const outH = tilesDown * th;
     const rowBytes = outW * 4;
-    if (into.byteLength < rowBytes * outH) throw new RangeError(`into: ${outW}x${outH} px need ${rowBytes * outH} bytes, got ${into.byteLength}`);
+    if (into.byteLength < rowBytes * outH)
+      throw new RangeError(`into: ${outW}x${outH} px need ${rowBytes * outH} bytes, got ${into.byteLength}`);
     const out = into.subarray(0, rowBytes * outH);
     const jobs: Promise<unknown>[] = [];
     for (let j = 0; j < tilesDown; j++) {
@@ -149,14 +158,19 @@ export class JpegTileReader {
     const oy = ty0 * th;
     const rightPx = Math.max(0, ox + outW - width);
     const firstRowBelow = Math.max(0, Math.min(outH, height - oy));
-    for (let row = 0; row < firstRowBelow && rightPx > 0; row++) out.fill(WHITE, (row * outW + outW - rightPx) * 4, (row + 1) * rowBytes);
+    for (let row = 0; row < firstRowBelow && rightPx > 0; row++)
+      out.fill(WHITE, (row * outW + outW - rightPx) * 4, (row + 1) * rowBytes);
     if (firstRowBelow < outH) out.fill(WHITE, firstRowBelow * rowBytes);
     return { data: out, rowBytes, offset: ((y - oy) * outW + (x - ox)) * 4 };
   }
 
   /** A damaged tile reads like OpenSlide's errors: what failed, why, and the slide. */
   private tileError(index: number, cause: string): SlidepipeError {
-    return new SlidepipeError('bad-input', `cannot read tile ${index} of directory ${this.dir.index}`, `${cause} (slide ${this.path})`);
+    return new SlidepipeError(
+      'bad-input',
+      `cannot read tile ${index} of directory ${this.dir.index}`,
+      `${cause} (slide ${this.path})`,
+    );
   }
 
   private async decodeTile(index: number, into: Buffer, rowBytes: number): Promise<void> {
@@ -166,11 +180,16 @@ export class JpegTileReader {
     try {
       // A tile larger than the directory says fails the size check before anything is written;
       // a smaller one is refused below.
-      tile = await decodeJpegAsync(jpeg!, { pixelFormat: 'bgrx', into: into.subarray(0, rowBytes * (th - 1) + tw * 4), rowBytes });
+      tile = await decodeJpegAsync(jpeg!, {
+        pixelFormat: 'bgrx',
+        into: into.subarray(0, rowBytes * (th - 1) + tw * 4),
+        rowBytes,
+      });
     } catch (e) {
       throw this.tileError(index, (e as Error).message);
     }
-    if (tile.width !== tw || tile.height !== th) throw this.tileError(index, `it decodes to ${tile.width}x${tile.height} px, expected ${tw}x${th}`);
+    if (tile.width !== tw || tile.height !== th)
+      throw this.tileError(index, `it decodes to ${tile.width}x${tile.height} px, expected ${tw}x${th}`);
   }
 
   close(): Promise<void> {

@@ -32,7 +32,9 @@ describe('lowlevel', () => {
     const dest = Buffer.alloc(32 * 32 * 4);
     lowlevel.readRegion(osr, dest, 1000, 1000, 0, 32, 32);
     expect(dest.some((v) => v !== 0)).toBe(true);
-    expect(() => lowlevel.readRegion(osr, Buffer.alloc(100), 0, 0, 0, 32, 32)).toThrowError(/needs 4096 bytes, got 100/);
+    expect(() => lowlevel.readRegion(osr, Buffer.alloc(100), 0, 0, 0, 32, 32)).toThrowError(
+      /needs 4096 bytes, got 100/,
+    );
     lowlevel.close(osr);
   });
 
@@ -42,6 +44,9 @@ describe('lowlevel', () => {
     lowlevel.close(osr);
     expect(osr.closed).toBe(true);
     expect(() => lowlevel.getLevelCount(osr)).toThrowError(OpenSlideError);
-    await expect(lowlevel.readRegionAsync(osr, Buffer.alloc(16), 0, 0, 0, 2, 2)).rejects.toMatchObject({ reason: 'SLIDE_CLOSED', path: SVS });
+    await expect(lowlevel.readRegionAsync(osr, Buffer.alloc(16), 0, 0, 0, 2, 2)).rejects.toMatchObject({
+      reason: 'SLIDE_CLOSED',
+      path: SVS,
+    });
   });
 });

@@ -67,13 +67,26 @@ function lib(): Native {
     get_level_dimensions: so.func('openslide_get_level_dimensions', 'void', [osr, 'int32_t', 'void *', 'void *']),
     get_level_downsample: so.func('openslide_get_level_downsample', 'double', [osr, 'int32_t']),
     get_best_level_for_downsample: so.func('openslide_get_best_level_for_downsample', 'int32_t', [osr, 'double']),
-    read_region: so.func('openslide_read_region', 'void', [osr, 'void *', 'int64_t', 'int64_t', 'int32_t', 'int64_t', 'int64_t']),
+    read_region: so.func('openslide_read_region', 'void', [
+      osr,
+      'void *',
+      'int64_t',
+      'int64_t',
+      'int32_t',
+      'int64_t',
+      'int64_t',
+    ]),
     get_error: so.func('openslide_get_error', 'const char *', [osr]),
     // const char * const *: a NULL-terminated array, walked by hand below.
     get_property_names: so.func('openslide_get_property_names', 'void *', [osr]),
     get_property_value: so.func('openslide_get_property_value', 'const char *', [osr, 'str']),
     get_associated_image_names: so.func('openslide_get_associated_image_names', 'void *', [osr]),
-    get_associated_image_dimensions: so.func('openslide_get_associated_image_dimensions', 'void', [osr, 'str', 'void *', 'void *']),
+    get_associated_image_dimensions: so.func('openslide_get_associated_image_dimensions', 'void', [
+      osr,
+      'str',
+      'void *',
+      'void *',
+    ]),
     read_associated_image: so.func('openslide_read_associated_image', 'void', [osr, 'str', 'void *']),
     get_version: so.func('openslide_get_version', 'const char *', []),
   };
@@ -140,7 +153,9 @@ function explainUnopenable(path: string): OpenSlideError {
   } catch (err) {
     return new OpenSlideError('FILE_NOT_READABLE', `cannot read file: ${(err as Error).message}`, path);
   }
-  const hint = TIFF_MAGICS.includes(head) ? ' (a TIFF file, but not a readable slide: truncated, damaged or not tiled)' : '';
+  const hint = TIFF_MAGICS.includes(head)
+    ? ' (a TIFF file, but not a readable slide: truncated, damaged or not tiled)'
+    : '';
   return new OpenSlideError('UNSUPPORTED_FORMAT', `not a slide OpenSlide can read${hint}`, path);
 }
 
@@ -235,7 +250,15 @@ export function getBestLevelForDownsample(osr: OsrHandle, downsample: number): n
 // ---------------------------------------------------------------------------
 // Pixels
 
-function checkRegion(osr: OsrHandle, dest: Uint8Array, x: number, y: number, level: number, w: number, h: number): void {
+function checkRegion(
+  osr: OsrHandle,
+  dest: Uint8Array,
+  x: number,
+  y: number,
+  level: number,
+  w: number,
+  h: number,
+): void {
   checkInt('x', x, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, osr.path);
   checkInt('y', y, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, osr.path);
   checkInt('level', level, 0, 2 ** 31 - 1, osr.path);
@@ -255,7 +278,15 @@ function checkRegion(osr: OsrHandle, dest: Uint8Array, x: number, y: number, lev
  * openslide_read_region: fills `dest` with premultiplied ARGB uint32s (bytes B,G,R,A in memory).
  * x, y are level-0 pixels; w, h are pixels of `level`. Pixels outside the slide come back as 0.
  */
-export function readRegion(osr: OsrHandle, dest: Uint8Array, x: number, y: number, level: number, w: number, h: number): void {
+export function readRegion(
+  osr: OsrHandle,
+  dest: Uint8Array,
+  x: number,
+  y: number,
+  level: number,
+  w: number,
+  h: number,
+): void {
   const ptr = live(osr);
   checkRegion(osr, dest, x, y, level, w, h);
   lib().read_region(ptr, dest, x, y, level, w, h);
@@ -317,9 +348,14 @@ export function getAssociatedImageDimensions(osr: OsrHandle, name: string): { wi
 export function readAssociatedImage(osr: OsrHandle, name: string, dest: Uint8Array): void {
   const ptr = live(osr);
   const { width, height } = getAssociatedImageDimensions(osr, name);
-  if (width < 0) throw new OpenSlideError('INVALID_ARGUMENT', `no associated image named ${JSON.stringify(name)}`, osr.path);
+  if (width < 0)
+    throw new OpenSlideError('INVALID_ARGUMENT', `no associated image named ${JSON.stringify(name)}`, osr.path);
   if (!(dest instanceof Uint8Array) || dest.byteLength < width * height * 4) {
-    throw new OpenSlideError('INVALID_ARGUMENT', `dest: associated image ${name} needs ${width * height * 4} bytes`, osr.path);
+    throw new OpenSlideError(
+      'INVALID_ARGUMENT',
+      `dest: associated image ${name} needs ${width * height * 4} bytes`,
+      osr.path,
+    );
   }
   lib().read_associated_image(ptr, name, dest);
   check(osr, `cannot read associated image ${name}`);

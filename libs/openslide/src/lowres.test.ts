@@ -84,7 +84,9 @@ describe('readLowRes', () => {
       expect(Buffer.compare(Buffer.from(banded.data), Buffer.from(whole.data))).toBe(0);
       // The same from the JPEG tiles decoded directly.
       const tiles = await JpegTileReader.open(SVS, findJpegTileLevel(slide, plan.level) as JpegTileLevel);
-      const direct = await readLowRes(slide, plan, undefined, limits, (x, y, w, h) => tiles.readRegion(x, y, w, h, Buffer.alloc(tiles.bufferBytes(w, h))));
+      const direct = await readLowRes(slide, plan, undefined, limits, (x, y, w, h) =>
+        tiles.readRegion(x, y, w, h, Buffer.alloc(tiles.bufferBytes(w, h))),
+      );
       await tiles.close();
       expect(Buffer.compare(Buffer.from(direct.data), Buffer.from(whole.data))).toBe(0);
     } finally {

@@ -53,7 +53,12 @@ export function planLowRes(
  * Reads a w x h rectangle at level pixel (x, y) of the planned level: 4 bytes a pixel, B, G, R,
  * then alpha (premultiplied, as OpenSlide gives) or 255; rows `rowBytes` apart from `offset`.
  */
-export type LevelReader = (x: number, y: number, w: number, h: number) => Promise<{ data: Uint8Array; rowBytes: number; offset: number }>;
+export type LevelReader = (
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+) => Promise<{ data: Uint8Array; rowBytes: number; offset: number }>;
 
 /** OpenSlide's reads of `level`. */
 export function openslideLevelReader(slide: Slide, level: number): LevelReader {

@@ -7,7 +7,8 @@ import { Slide } from './slide';
 /** The rectangle of a region, packed (w * 4 bytes a row). */
 function packed(region: { data: Buffer; rowBytes: number; offset: number }, w: number, h: number): Buffer {
   const out = Buffer.alloc(w * h * 4);
-  for (let y = 0; y < h; y++) region.data.copy(out, y * w * 4, region.offset + y * region.rowBytes, region.offset + y * region.rowBytes + w * 4);
+  for (let y = 0; y < h; y++)
+    region.data.copy(out, y * w * 4, region.offset + y * region.rowBytes, region.offset + y * region.rowBytes + w * 4);
   return out;
 }
 
@@ -29,9 +30,10 @@ describe('RegionReader', () => {
         await slide.close();
       }
     }
-    expect(choosePixelPath({ path: SVS, vendor: 'hamamatsu', levelDimensions: [{ width: 1, height: 1 }] }, 0).openslideReason).toMatch(
-      /vendor hamamatsu/,
-    );
+    expect(
+      choosePixelPath({ path: SVS, vendor: 'hamamatsu', levelDimensions: [{ width: 1, height: 1 }] }, 0)
+        .openslideReason,
+    ).toMatch(/vendor hamamatsu/);
   });
 
   it('gives the same BGRX from level-0 coordinates on either path, at a coarser level and over the edge', async () => {
@@ -47,11 +49,14 @@ describe('RegionReader', () => {
         expect(direct.path.jpegTiles, `level ${level}`).not.toBeNull();
         const a = packed(await direct.readRegion(x0, y0, w, h, Buffer.alloc(direct.bufferBytes(w, h))), w, h);
         const b = packed(await openslide.readRegion(x0, y0, w, h, Buffer.alloc(openslide.bufferBytes(w, h))), w, h);
-        for (let i = 0; i < a.length; i++) if ((i & 3) !== 3 && a[i] !== b[i]) expect.fail(`level ${level}: byte ${i} differs`);
+        for (let i = 0; i < a.length; i++)
+          if ((i & 3) !== 3 && a[i] !== b[i]) expect.fail(`level ${level}: byte ${i} differs`);
         // In level pixels, as readLowRes reads.
         const ds = slide.levelDownsamples[level];
         const low = await direct.levelReader()(Math.round(x0 / ds), Math.round(y0 / ds), w, h);
-        expect(Buffer.compare(packed({ data: Buffer.from(low.data), rowBytes: low.rowBytes, offset: low.offset }, w, h), a)).toBe(0);
+        expect(
+          Buffer.compare(packed({ data: Buffer.from(low.data), rowBytes: low.rowBytes, offset: low.offset }, w, h), a),
+        ).toBe(0);
         await direct.close();
         await openslide.close();
       }

@@ -17,7 +17,9 @@ export interface PixelPath {
 /** Direct JPEG tiles where they apply to `level`, else OpenSlide with the reason. */
 export function choosePixelPath(slide: Pick<Slide, 'path' | 'vendor' | 'levelDimensions'>, level: number): PixelPath {
   const found = findJpegTileLevel(slide, level);
-  return typeof found === 'string' ? { jpegTiles: null, openslideReason: found } : { jpegTiles: found, openslideReason: null };
+  return typeof found === 'string'
+    ? { jpegTiles: null, openslideReason: found }
+    : { jpegTiles: found, openslideReason: null };
 }
 
 /** Reads rectangles of one level by the path chosen for it. Close it before the slide. */
@@ -30,7 +32,11 @@ export class RegionReader {
   ) {}
 
   /** Opens `level` by `path` (default choosePixelPath's: direct JPEG tiles where they apply). */
-  static async open(slide: Slide, level: number, path: PixelPath = choosePixelPath(slide, level)): Promise<RegionReader> {
+  static async open(
+    slide: Slide,
+    level: number,
+    path: PixelPath = choosePixelPath(slide, level),
+  ): Promise<RegionReader> {
     const tiles = path.jpegTiles ? await JpegTileReader.open(slide.path, path.jpegTiles) : null;
     // A copy: `path` may be a larger object (a tiling) that need not live as long as the reader.
     return new RegionReader(slide, level, { jpegTiles: path.jpegTiles, openslideReason: path.openslideReason }, tiles);

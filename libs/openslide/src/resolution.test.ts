@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { mppForMagnification, mppFromTiffResolution, planRead, replacementMpp, resolveMpp, resolveObjectivePower } from './resolution';
+import {
+  mppForMagnification,
+  mppFromTiffResolution,
+  planRead,
+  replacementMpp,
+  resolveMpp,
+  resolveObjectivePower,
+} from './resolution';
 
 describe('resolveMpp', () => {
   it('prefers openslide.mpp-x/y, then TIFF tags, then the override', () => {
     const tiff = { 'tiff.XResolution': '40000', 'tiff.YResolution': '40000', 'tiff.ResolutionUnit': 'centimeter' };
-    expect(resolveMpp({ 'openslide.mpp-x': '0.25', 'openslide.mpp-y': '0.26', ...tiff }, 1)).toEqual({ x: 0.25, y: 0.26, source: 'openslide' });
+    expect(resolveMpp({ 'openslide.mpp-x': '0.25', 'openslide.mpp-y': '0.26', ...tiff }, 1)).toEqual({
+      x: 0.25,
+      y: 0.26,
+      source: 'openslide',
+    });
     expect(resolveMpp(tiff, 1)).toEqual({ x: 0.25, y: 0.25, source: 'tiff-resolution' });
     expect(resolveMpp({}, 0.5)).toEqual({ x: 0.5, y: 0.5, source: 'override' });
     expect(resolveMpp({})).toBeNull();
@@ -22,14 +33,30 @@ describe('resolveMpp', () => {
 
 describe('mppFromTiffResolution', () => {
   it('converts pixels per centimetre and per inch', () => {
-    expect(mppFromTiffResolution({ 'tiff.XResolution': '20040.08', 'tiff.ResolutionUnit': 'centimeter' })?.x).toBeCloseTo(0.499, 4);
-    expect(mppFromTiffResolution({ 'tiff.XResolution': '101600', 'tiff.YResolution': '50800', 'tiff.ResolutionUnit': 'inch' })).toEqual({ x: 0.25, y: 0.5 });
+    expect(
+      mppFromTiffResolution({ 'tiff.XResolution': '20040.08', 'tiff.ResolutionUnit': 'centimeter' })?.x,
+    ).toBeCloseTo(0.499, 4);
+    expect(
+      mppFromTiffResolution({
+        'tiff.XResolution': '101600',
+        'tiff.YResolution': '50800',
+        'tiff.ResolutionUnit': 'inch',
+      }),
+    ).toEqual({ x: 0.25, y: 0.5 });
   });
 
   it('ignores desktop defaults and unit "none"', () => {
-    expect(mppFromTiffResolution({ 'tiff.XResolution': '28.340000157438311', 'tiff.YResolution': '28.34', 'tiff.ResolutionUnit': 'centimeter' })).toBeNull();
+    expect(
+      mppFromTiffResolution({
+        'tiff.XResolution': '28.340000157438311',
+        'tiff.YResolution': '28.34',
+        'tiff.ResolutionUnit': 'centimeter',
+      }),
+    ).toBeNull();
     for (const dpi of ['72', '96', '300', '1200']) {
-      expect(mppFromTiffResolution({ 'tiff.XResolution': dpi, 'tiff.YResolution': dpi, 'tiff.ResolutionUnit': 'inch' })).toBeNull();
+      expect(
+        mppFromTiffResolution({ 'tiff.XResolution': dpi, 'tiff.YResolution': dpi, 'tiff.ResolutionUnit': 'inch' }),
+      ).toBeNull();
     }
     expect(mppFromTiffResolution({ 'tiff.XResolution': '40000', 'tiff.ResolutionUnit': 'none' })).toBeNull();
     expect(mppFromTiffResolution({ 'tiff.XResolution': '40000' })).toBeNull();
@@ -40,8 +67,14 @@ describe('mppFromTiffResolution', () => {
 
 describe('resolveObjectivePower', () => {
   it('uses the property, else derives 10 / mpp', () => {
-    expect(resolveObjectivePower({ 'openslide.objective-power': '40' }, null)).toEqual({ value: 40, source: 'openslide' });
-    expect(resolveObjectivePower({}, { x: 0.25, y: 0.25, source: 'override' })).toEqual({ value: 40, source: 'derived-from-mpp' });
+    expect(resolveObjectivePower({ 'openslide.objective-power': '40' }, null)).toEqual({
+      value: 40,
+      source: 'openslide',
+    });
+    expect(resolveObjectivePower({}, { x: 0.25, y: 0.25, source: 'override' })).toEqual({
+      value: 40,
+      source: 'derived-from-mpp',
+    });
     expect(resolveObjectivePower({}, { x: 0.5, y: 0.5, source: 'tiff-resolution' })?.value).toBe(20);
     expect(resolveObjectivePower({}, null)).toBeNull();
   });
@@ -87,7 +120,12 @@ describe('planRead', () => {
 
   it('reads a level as is when it matches, within the tolerance', () => {
     expect(planRead(mpp40x, [1, 4.002, 16.01], 1.0)).toMatchObject({ level: 1, readPx: 256, needsResize: false });
-    expect(planRead(mpp40x, downsamples, 4.0)).toMatchObject({ level: 2, readPx: 256, needsResize: false, extent0Px: 4096 });
+    expect(planRead(mpp40x, downsamples, 4.0)).toMatchObject({
+      level: 2,
+      readPx: 256,
+      needsResize: false,
+      extent0Px: 4096,
+    });
   });
 
   it('never picks a level coarser than the target', () => {
@@ -96,7 +134,12 @@ describe('planRead', () => {
   });
 
   it('flags enlarging when the target is finer than level 0', () => {
-    expect(planRead(mpp40x, downsamples, 0.125)).toMatchObject({ level: 0, resampleFactor: 0.5, readPx: 128, needsResize: true });
+    expect(planRead(mpp40x, downsamples, 0.125)).toMatchObject({
+      level: 0,
+      resampleFactor: 0.5,
+      readPx: 128,
+      needsResize: true,
+    });
   });
 
   it('refuses nonsense', () => {

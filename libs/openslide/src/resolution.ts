@@ -55,9 +55,15 @@ export function mppFromTiffResolution(properties: Readonly<Record<string, string
 
 function checkOverride(override: MppOverride, name = 'mppOverride'): { x: number; y: number } {
   const { x, y } = typeof override === 'number' ? { x: override, y: override } : override;
-  for (const [axis, v] of [['x', x], ['y', y]] as const) {
+  for (const [axis, v] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new OpenSlideError('INVALID_ARGUMENT', `${name}.${axis}: expected a positive number of µm per pixel, got ${v}`);
+      throw new OpenSlideError(
+        'INVALID_ARGUMENT',
+        `${name}.${axis}: expected a positive number of µm per pixel, got ${v}`,
+      );
     }
   }
   return { x, y };
@@ -84,7 +90,10 @@ export function resolveMpp(properties: Readonly<Record<string, string>>, overrid
 }
 
 /** openslide.objective-power, else estimated as 10 / mpp.x, else null. */
-export function resolveObjectivePower(properties: Readonly<Record<string, string>>, mpp: Mpp | null): ObjectivePower | null {
+export function resolveObjectivePower(
+  properties: Readonly<Record<string, string>>,
+  mpp: Mpp | null,
+): ObjectivePower | null {
   const value = positiveNumber(properties[PROPERTY_OBJECTIVE_POWER]);
   if (value !== null) return { value, source: 'openslide' };
   if (mpp) return { value: 10 / mpp.x, source: 'derived-from-mpp' };
@@ -136,7 +145,10 @@ export function planRead(
   tolerance = 0.01,
 ): ReadPlan {
   if (!Number.isFinite(targetMpp) || targetMpp <= 0) {
-    throw new OpenSlideError('INVALID_ARGUMENT', `targetMpp: expected a positive number of µm per pixel, got ${targetMpp}`);
+    throw new OpenSlideError(
+      'INVALID_ARGUMENT',
+      `targetMpp: expected a positive number of µm per pixel, got ${targetMpp}`,
+    );
   }
   if (!Number.isInteger(tilePx) || tilePx < 1) {
     throw new OpenSlideError('INVALID_ARGUMENT', `tilePx: expected a positive integer, got ${tilePx}`);

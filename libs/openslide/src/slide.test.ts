@@ -1,4 +1,14 @@
-import { copyFileSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,7 +258,9 @@ describe('Slide.readRegion', () => {
 
   it('stays within koffi’s 256 queued async calls when asked for 600 reads at once', async () => {
     const slide = await Slide.open(SMALL_LEVELS_TIFF);
-    const results = await Promise.all(Array.from({ length: 600 }, (_, i) => slide.readRegion(i % 250, i % 200, 0, 16, 16)));
+    const results = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => slide.readRegion(i % 250, i % 200, 0, 16, 16)),
+    );
     expect(results).toHaveLength(600);
     await slide.close();
   });
@@ -290,7 +302,9 @@ describe('Slide.close', () => {
     const reference = pythonReadRegions(SVS, regions);
     const results = await Promise.all(reads);
     const bytes = 128 * 128 * 4;
-    results.forEach((region, i) => expect(mismatchesVsPython(region, reference.subarray(i * bytes, (i + 1) * bytes))).toBe(0));
+    results.forEach((region, i) =>
+      expect(mismatchesVsPython(region, reference.subarray(i * bytes, (i + 1) * bytes))).toBe(0),
+    );
     expect(() => slide.readAssociatedImage('label')).toThrowError(/slide used after close\(\)/);
     expect(() => slide.bestLevelForDownsample(2)).toThrowError(OpenSlideError);
     await slide.close();

@@ -107,7 +107,10 @@ export class Slide {
   private static checkOptions(options: SlideOpenOptions): void {
     const max = options.maxReadsInFlight;
     if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > MAX_READS_IN_FLIGHT)) {
-      throw new OpenSlideError('INVALID_ARGUMENT', `maxReadsInFlight: expected an integer in 1..${MAX_READS_IN_FLIGHT}, got ${max}`);
+      throw new OpenSlideError(
+        'INVALID_ARGUMENT',
+        `maxReadsInFlight: expected an integer in 1..${MAX_READS_IN_FLIGHT}, got ${max}`,
+      );
     }
   }
 
@@ -158,7 +161,11 @@ export class Slide {
   bestLevelForDownsample(downsample: number): number {
     this.#checkOpen();
     if (!Number.isFinite(downsample) || downsample <= 0) {
-      throw new OpenSlideError('INVALID_ARGUMENT', `downsample: expected a positive number, got ${downsample}`, this.path);
+      throw new OpenSlideError(
+        'INVALID_ARGUMENT',
+        `downsample: expected a positive number, got ${downsample}`,
+        this.path,
+      );
     }
     return lowlevel.getBestLevelForDownsample(this.#osr, downsample);
   }
@@ -194,9 +201,16 @@ export class Slide {
   ): Promise<SlideRegion> {
     this.#checkOpen();
     if (!Number.isInteger(level) || level < 0 || level >= this.levelCount) {
-      throw new OpenSlideError('INVALID_ARGUMENT', `level: expected an integer in 0..${this.levelCount - 1}, got ${level}`, this.path);
+      throw new OpenSlideError(
+        'INVALID_ARGUMENT',
+        `level: expected an integer in 0..${this.levelCount - 1}, got ${level}`,
+        this.path,
+      );
     }
-    for (const [name, v] of [['width', width], ['height', height]] as const) {
+    for (const [name, v] of [
+      ['width', width],
+      ['height', height],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) {
         throw new OpenSlideError('INVALID_ARGUMENT', `${name}: expected a positive integer, got ${v}`, this.path);
       }
@@ -205,7 +219,11 @@ export class Slide {
     let data: Buffer;
     if (options.into) {
       if (options.into.byteLength < bytes) {
-        throw new OpenSlideError('INVALID_ARGUMENT', `into: a ${width}x${height} region needs ${bytes} bytes, got ${options.into.byteLength}`, this.path);
+        throw new OpenSlideError(
+          'INVALID_ARGUMENT',
+          `into: a ${width}x${height} region needs ${bytes} bytes, got ${options.into.byteLength}`,
+          this.path,
+        );
       }
       data = Buffer.from(options.into.buffer, options.into.byteOffset, bytes);
     } else {
@@ -246,7 +264,11 @@ export class Slide {
     this.#checkOpen();
     if (!this.associatedImageNames.includes(name)) {
       const known = this.associatedImageNames.length ? this.associatedImageNames.join(', ') : 'none';
-      throw new OpenSlideError('INVALID_ARGUMENT', `no associated image named ${JSON.stringify(name)} (has: ${known})`, this.path);
+      throw new OpenSlideError(
+        'INVALID_ARGUMENT',
+        `no associated image named ${JSON.stringify(name)} (has: ${known})`,
+        this.path,
+      );
     }
     const { width, height } = lowlevel.getAssociatedImageDimensions(this.#osr, name);
     const data = Buffer.allocUnsafeSlow(width * height * 4);

@@ -83,7 +83,10 @@ export function readTiffDirectories(path: string): TiffDirectory[] {
         const count = big ? u64(raw, e + 4) : u32(raw, e + 4);
         const valueAt = e + (big ? 12 : 8);
         const size = (TYPE_BYTES[type] ?? 1) * count;
-        const data = size <= inlineBytes ? () => raw.subarray(valueAt, valueAt + size) : () => r.bytes(big ? u64(raw, valueAt) : u32(raw, valueAt), size);
+        const data =
+          size <= inlineBytes
+            ? () => raw.subarray(valueAt, valueAt + size)
+            : () => r.bytes(big ? u64(raw, valueAt) : u32(raw, valueAt), size);
         values.set(tag, { type, count, data });
       }
       next = big ? u64(raw, n * entryBytes) : u32(raw, n * entryBytes);

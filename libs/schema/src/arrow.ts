@@ -26,7 +26,9 @@ export function arrowType(t: ColumnType, facts: Record<string, unknown> = {}): D
   if (typeof t === 'object') {
     const size = t.sizeFact ? Number(facts[t.sizeFact]) : NaN;
     if (!Number.isInteger(size) || size <= 0) {
-      throw new MetadataError(`stream fact "${t.sizeFact}" (length of the list column) is missing or not a positive integer`);
+      throw new MetadataError(
+        `stream fact "${t.sizeFact}" (length of the list column) is missing or not a positive integer`,
+      );
     }
     return new FixedSizeList(size, new Field('item', new Float32(), false));
   }
@@ -109,11 +111,15 @@ export function extraFields(schema: Schema, def: RecordDef): Field[] {
 export function validateSchema(schema: Schema, expect?: { records?: string[]; maxVersion?: number }): StreamMeta {
   const meta = decodeMeta(schema.metadata);
   if (expect?.records && !expect.records.includes(meta.record)) {
-    throw new MetadataError(`expected ${expect.records.map((r) => `"${r}"`).join(' or ')} records, got "${meta.record}"`);
+    throw new MetadataError(
+      `expected ${expect.records.map((r) => `"${r}"`).join(' or ')} records, got "${meta.record}"`,
+    );
   }
   const def = recordDef(meta.record);
   if (meta.version > (expect?.maxVersion ?? def.version)) {
-    throw new MetadataError(`record type ${meta.record} version ${meta.version} is newer than this tool supports (${def.version})`);
+    throw new MetadataError(
+      `record type ${meta.record} version ${meta.version} is newer than this tool supports (${def.version})`,
+    );
   }
   for (const c of def.columns) {
     const f = schema.fields.find((x) => x.name === c.name);
@@ -154,7 +160,14 @@ function binaryData(type: DataType, values: ArrayLike<Uint8Array | null>): Data 
       if (nullBitmap) nullBitmap[i >> 3] |= 1 << (i & 7);
     }
   }
-  return makeData({ type: type as Binary, length: n, nullCount: nulls, nullBitmap, valueOffsets: offsets, data: bytes });
+  return makeData({
+    type: type as Binary,
+    length: n,
+    nullCount: nulls,
+    nullBitmap,
+    valueOffsets: offsets,
+    data: bytes,
+  });
 }
 
 function fixedListData(type: FixedSizeList, values: ArrayLike<Float32Array>): Data {
@@ -177,7 +190,8 @@ function columnData(f: Field, values: ColumnValues): Data {
   const isTyped = ArrayBuffer.isView(values);
   if (isTyped && !f.nullable && (t.typeId === Type.Int || t.typeId === Type.Float)) {
     const ctor = (t as Int32).ArrayType as unknown as { new (a: ArrayLike<number>): ArrayLike<number> };
-    const data = values instanceof (ctor as unknown as typeof Int32Array) ? values : new ctor(values as ArrayLike<number>);
+    const data =
+      values instanceof (ctor as unknown as typeof Int32Array) ? values : new ctor(values as ArrayLike<number>);
     return makeData({ type: t as Int32, length: values.length, data: data as Int32Array });
   }
   return vectorFromArray(Array.from(values as ArrayLike<unknown>), t).data[0];

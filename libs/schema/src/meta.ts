@@ -41,7 +41,10 @@ export interface ProvenanceEntry {
 /** Parameters that name a run's inputs rather than how it ran: they differ from slide to slide. */
 export const PER_INPUT_PARAMS = ['slide', 'slide_id', 'patient_id', 'slides', 'inputs', 'input'] as const;
 
-const shared = (e: ProvenanceEntry) => Object.fromEntries(Object.entries(e.params ?? {}).filter(([k]) => !(PER_INPUT_PARAMS as readonly string[]).includes(k)));
+const shared = (e: ProvenanceEntry) =>
+  Object.fromEntries(
+    Object.entries(e.params ?? {}).filter(([k]) => !(PER_INPUT_PARAMS as readonly string[]).includes(k)),
+  );
 
 /**
  * The provenance of a table made of several slides' streams: entry k of every stream's chain that
@@ -73,7 +76,14 @@ export function compactProvenance(chains: ProvenanceEntry[][]): ProvenanceEntry[
     }
     const [first] = list;
     const perRun = list
-      .map((e) => e.inputs_sha256 ?? JSON.stringify([e.argv, Object.entries(e.params ?? {}).filter(([k]) => (PER_INPUT_PARAMS as readonly string[]).includes(k))]))
+      .map(
+        (e) =>
+          e.inputs_sha256 ??
+          JSON.stringify([
+            e.argv,
+            Object.entries(e.params ?? {}).filter(([k]) => (PER_INPUT_PARAMS as readonly string[]).includes(k)),
+          ]),
+      )
       .sort();
     out.push({
       tool: first.tool,
@@ -217,7 +227,13 @@ export function mergeMeta(metas: StreamMeta[]): StreamMeta {
     return { record: first.record, version: first.version, slide: [...slides.values()][0] ?? null, facts, provenance };
   }
   // A table of many slides keeps one entry per tool configuration; per-slide files keep full chains.
-  return { record: first.record, version: first.version, slide: null, facts: { ...facts, slides: [...slides.values()] }, provenance: compactProvenance(metas.map((m) => m.provenance)) };
+  return {
+    record: first.record,
+    version: first.version,
+    slide: null,
+    facts: { ...facts, slides: [...slides.values()] },
+    provenance: compactProvenance(metas.map((m) => m.provenance)),
+  };
 }
 
 const CONFLICT = '__differs__';
@@ -226,6 +242,11 @@ function mergeConflict(a: unknown, _b: unknown): unknown {
   return a === CONFLICT ? a : CONFLICT;
 }
 
-export function makeProvenance(tool: string, version: string, argv: string[], params: Record<string, unknown>): ProvenanceEntry {
+export function makeProvenance(
+  tool: string,
+  version: string,
+  argv: string[],
+  params: Record<string, unknown>,
+): ProvenanceEntry {
   return { tool, version, argv, params, time: new Date().toISOString() };
 }

@@ -158,7 +158,9 @@ export function recordDef(name: string): RecordDef {
   if (!(RECORD_NAMES as readonly string[]).includes(name)) {
     // The name comes from a file: quote it so a damaged one stays on one line.
     const shown = JSON.stringify(String(name));
-    throw new Error(`unknown record type ${shown.length > 60 ? `${shown.slice(0, 57)}..."` : shown} (known: ${RECORD_NAMES.join(', ')})`);
+    throw new Error(
+      `unknown record type ${shown.length > 60 ? `${shown.slice(0, 57)}..."` : shown} (known: ${RECORD_NAMES.join(', ')})`,
+    );
   }
   return RECORDS[name as RecordName];
 }

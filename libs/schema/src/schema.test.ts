@@ -39,7 +39,9 @@ describe('data-schemas/', () => {
     if (process.env.UPDATE_DATA_SCHEMAS) {
       for (const n of RECORD_NAMES) writeFileSync(join(dir, `${n}.json`), `${JSON.stringify(neutral(n), null, 2)}\n`);
     }
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(files).toEqual(RECORD_NAMES.map((n) => `${n}.json`).sort());
     for (const n of RECORD_NAMES) {
       const onDisk = JSON.parse(readFileSync(join(dir, `${n}.json`), 'utf8'));
@@ -74,29 +76,55 @@ describe('stream metadata', () => {
   });
 
   it('appends provenance without touching upstream entries', () => {
-    const next = withProvenance(base, { tool: 'wsi-label', version: '1', argv: [], params: { rule: 'coverage>=0.1' }, time: 't1' });
+    const next = withProvenance(base, {
+      tool: 'wsi-label',
+      version: '1',
+      argv: [],
+      params: { rule: 'coverage>=0.1' },
+      time: 't1',
+    });
     expect(next.provenance.map((p) => p.tool)).toEqual(['wsi-tile', 'wsi-label']);
     expect(base.provenance).toHaveLength(1);
     expect(withProvenance(base, null).provenance).toEqual(base.provenance);
   });
 
   it('merges streams of several slides into one entry per tool configuration', () => {
-    const tile = (slide: string, stride: number, time: string) => ({ tool: 'wsi-tile', version: '1', argv: [`${slide}.tif`], params: { slide: `${slide}.tif`, slide_id: slide, stride_px: stride }, time });
-    const meta = (slide: string, stride: number, time: string) => ({ ...base, slide: { ...base.slide!, slide_id: slide }, provenance: [tile(slide, stride, time)] });
+    const tile = (slide: string, stride: number, time: string) => ({
+      tool: 'wsi-tile',
+      version: '1',
+      argv: [`${slide}.tif`],
+      params: { slide: `${slide}.tif`, slide_id: slide, stride_px: stride },
+      time,
+    });
+    const meta = (slide: string, stride: number, time: string) => ({
+      ...base,
+      slide: { ...base.slide!, slide_id: slide },
+      provenance: [tile(slide, stride, time)],
+    });
     const two = mergeMeta([meta('a_a', 256, 't2'), meta('a_b', 256, 't1'), meta('b_a', 128, 't3')]);
     expect(two.slide).toBeNull();
     expect((two.facts.slides as { slide_id: string }[]).map((s) => s.slide_id)).toEqual(['a_a', 'a_b', 'b_a']);
     // The two stride-256 runs become one entry with a count and a digest of their inputs; the
     // stride-128 run keeps its own entry as it was.
     expect(two.provenance).toEqual([
-      { tool: 'wsi-tile', version: '1', argv: ['a_a.tif'], params: { stride_px: 256 }, time: 't1', runs: 2, inputs_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      {
+        tool: 'wsi-tile',
+        version: '1',
+        argv: ['a_a.tif'],
+        params: { stride_px: 256 },
+        time: 't1',
+        runs: 2,
+        inputs_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
       tile('b_a', 128, 't3'),
     ]);
     // Merging again counts runs, and 2,000 slides cost what 2 do.
     const many = mergeMeta(Array.from({ length: 2000 }, (_, i) => meta(`s${i}_a`, 256, `t${i}`)));
     expect(many.provenance).toHaveLength(1);
     expect(many.provenance[0].runs).toBe(2000);
-    expect(mergeMeta([many, { ...meta('z_a', 256, 't'), slide: { ...base.slide!, slide_id: 'z_a' } }]).provenance[0].runs).toBe(2001);
+    expect(
+      mergeMeta([many, { ...meta('z_a', 256, 't'), slide: { ...base.slide!, slide_id: 'z_a' } }]).provenance[0].runs,
+    ).toBe(2001);
     // One slide's stream keeps its full chain.
     expect(mergeMeta([meta('a_a', 256, 't2'), meta('a_a', 256, 't3')]).provenance).toHaveLength(2);
     expect(() => mergeMeta([base, { ...base, record: 'box' }])).toThrow(/cannot merge/);
@@ -105,7 +133,14 @@ describe('stream metadata', () => {
   it('rejects streams that are not slidepipe records', () => {
     expect(() => decodeMeta(new Map())).toThrow(MetadataError);
     expect(() => decodeMeta(new Map([['slidepipe.record', 'nonsense']]))).toThrow(/unknown record type "nonsense"/);
-    expect(() => decodeMeta(new Map([['slidepipe.record', 'patch'], ['slidepipe.record_version', 'x']]))).toThrow(/bad record version/);
+    expect(() =>
+      decodeMeta(
+        new Map([
+          ['slidepipe.record', 'patch'],
+          ['slidepipe.record_version', 'x'],
+        ]),
+      ),
+    ).toThrow(/bad record version/);
   });
 });
 
@@ -118,7 +153,10 @@ describe('schema validation', () => {
 
   it('names the missing column, the wrong type and the wrong record type', () => {
     const good = schemaFor(base);
-    const missing = new Schema(good.fields.filter((f) => f.name !== 'tissue'), good.metadata);
+    const missing = new Schema(
+      good.fields.filter((f) => f.name !== 'tissue'),
+      good.metadata,
+    );
     expect(() => validateSchema(missing)).toThrow(/lacks column "tissue"/);
     const wrongType = new Schema(
       good.fields.map((f) => (f.name === 'x0' ? new Field('x0', new Utf8(), false) : f)),

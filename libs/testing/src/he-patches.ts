@@ -9,7 +9,17 @@ import { mulberry32 } from './random';
 
 type Rgb = [number, number, number];
 
-function blend(img: Float32Array, px: number, cx: number, cy: number, a: number, b: number, angle: number, colour: Rgb, alpha: number): void {
+function blend(
+  img: Float32Array,
+  px: number,
+  cx: number,
+  cy: number,
+  a: number,
+  b: number,
+  angle: number,
+  colour: Rgb,
+  alpha: number,
+): void {
   const r = Math.ceil(Math.max(a, b)) + 1;
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
@@ -42,7 +52,13 @@ export function randomStyle(rand: () => number): PatchStyle {
  * One patch as interleaved RGB bytes. `strength` (0..1] scales how far a lesion patch departs
  * from normal tissue (its lymphocyte count and stroma lightening): low values make a harder task.
  */
-export function paintHePatch(rand: () => number, px: number, lesion: boolean, style: PatchStyle = { tint: [1, 1, 1] }, strength = 1): Uint8Array {
+export function paintHePatch(
+  rand: () => number,
+  px: number,
+  lesion: boolean,
+  style: PatchStyle = { tint: [1, 1, 1] },
+  strength = 1,
+): Uint8Array {
   const img = new Float32Array(px * px * 3);
   const s0 = lesion ? strength : 0;
   const stroma: Rgb = [228 + 10 * s0, 160 + 22 * s0, 200 + 14 * s0];
@@ -107,7 +123,14 @@ export async function writeSyntheticCohort(dir: string, o: CohortOptions): Promi
   const per = o.slidesPerPatient ?? 2;
   const slides: string[] = [];
   const patchFiles: string[] = [];
-  const split: { slide_id: string; patient_id: string; set: string; fold: number; has_lesion: boolean; n_boxes: number }[] = [];
+  const split: {
+    slide_id: string;
+    patient_id: string;
+    set: string;
+    fold: number;
+    has_lesion: boolean;
+    n_boxes: number;
+  }[] = [];
   const { mkdirSync } = await import('node:fs');
   mkdirSync(`${dir}/patches`, { recursive: true });
   for (let p = 0; p < o.patients; p++) {
@@ -126,9 +149,16 @@ export async function writeSyntheticCohort(dir: string, o: CohortOptions): Promi
         version: 1,
         slide: { slide_id: slide, patient_id: patient, width0: 64 * o.px, height0: 64 * o.px, mpp0: 0.25 },
         facts: { tile_px: o.px, stride_px: o.px, synthetic: 'he-synth' },
-        provenance: [{ tool: 'he-synth', version: '1', argv: [], params: { seed: o.seed }, time: new Date(0).toISOString() }],
+        provenance: [
+          { tool: 'he-synth', version: '1', argv: [], params: { seed: o.seed }, time: new Date(0).toISOString() },
+        ],
       };
-      const images = Array.from(labels, (l) => encodeJpeg(paintHePatch(rand, o.px, l === 1, style, o.strength ?? 1), o.px, o.px, { pixelFormat: 'rgb', quality: 90 }));
+      const images = Array.from(labels, (l) =>
+        encodeJpeg(paintHePatch(rand, o.px, l === 1, style, o.strength ?? 1), o.px, o.px, {
+          pixelFormat: 'rgb',
+          quality: 90,
+        }),
+      );
       const idx = Int32Array.from({ length: n }, (_, i) => i);
       const batch = makeBatch(schemaFor(meta), {
         slide_id: Array(n).fill(slide),
@@ -153,7 +183,14 @@ export async function writeSyntheticCohort(dir: string, o: CohortOptions): Promi
       await sink.write(batch);
       await sink.close();
       patchFiles.push(file);
-      split.push({ slide_id: slide, patient_id: patient, set: test ? 'test' : 'train', fold: test ? -1 : p % o.folds, has_lesion: true, n_boxes: 1 });
+      split.push({
+        slide_id: slide,
+        patient_id: patient,
+        set: test ? 'test' : 'train',
+        fold: test ? -1 : p % o.folds,
+        has_lesion: true,
+        n_boxes: 1,
+      });
     }
   }
   const smeta: StreamMeta = { record: 'split', version: 1, slide: null, facts: { folds: o.folds }, provenance: [] };

@@ -42,12 +42,20 @@ export function solidRgb(width: number, height: number, rgb: readonly [number, n
 }
 
 /** Paints the half-open block [x0, x1) x [y0, y1). */
-export function fillRect(img: RgbImage, x0: number, y0: number, x1: number, y1: number, rgb: readonly [number, number, number]): void {
+export function fillRect(
+  img: RgbImage,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  rgb: readonly [number, number, number],
+): void {
   for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) img.data.set(rgb, (y * img.width + x) * 3);
 }
 
 export function rectMask(width: number, height: number, rects: [number, number, number, number][]): Mask {
   const data = new Uint8Array(width * height);
-  for (const [x0, y0, x1, y1] of rects) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) data[y * width + x] = 1;
+  for (const [x0, y0, x1, y1] of rects)
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) data[y * width + x] = 1;
   return { data, width, height };
 }

@@ -43,7 +43,7 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let rankSumPos = 0;
   let nPos = 0;
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
     const rank = (i + j) / 2 + 1;
@@ -63,7 +63,12 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
  * A linearly separable two-class problem: labels from the sign of a direction fixed by
  * `dirSeed` (shared by a train and a test set), rows pushed apart from the boundary.
  */
-export function separableProblem(seed: number, n: number, dim: number, dirSeed = 1000): { x: Float32Array; y: Float32Array } {
+export function separableProblem(
+  seed: number,
+  n: number,
+  dim: number,
+  dirSeed = 1000,
+): { x: Float32Array; y: Float32Array } {
   const x = randn(seed, n * dim);
   const dir = randn(dirSeed, dim);
   const y = new Float32Array(n);

@@ -39,7 +39,9 @@ export function pythonReadRegions(path: string, regions: RegionSpec[], mode: 'ar
   const dir = mkdtempSync(join(tmpdir(), 'slidepipe-openslide-ref-'));
   try {
     const out = join(dir, 'regions.raw');
-    execFileSync(PYTHON, ['-c', READ_SCRIPT, path, out, mode, JSON.stringify(regions)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(PYTHON, ['-c', READ_SCRIPT, path, out, mode, JSON.stringify(regions)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });

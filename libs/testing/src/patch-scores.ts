@@ -115,8 +115,16 @@ export function simulateSlide(o: SimOptions): SimSlide {
   const cols = Math.floor((width0 - TILE0) / stride0) + 1;
   const rows = Math.floor((height0 - TILE0) / stride0) + 1;
   const cap = cols * rows;
-  const patches: PatchTable = { n: 0, x0: new Int32Array(cap), y0: new Int32Array(cap), w0: new Int32Array(cap),
-    h0: new Int32Array(cap), col: new Int32Array(cap), row: new Int32Array(cap), score: new Float32Array(cap) };
+  const patches: PatchTable = {
+    n: 0,
+    x0: new Int32Array(cap),
+    y0: new Int32Array(cap),
+    w0: new Int32Array(cap),
+    h0: new Int32Array(cap),
+    col: new Int32Array(cap),
+    row: new Int32Array(cap),
+    score: new Float32Array(cap),
+  };
   const push = (x0: number, y0: number, col: number, row: number, score: number) => {
     const i = patches.n++;
     patches.x0[i] = x0;
@@ -146,13 +154,32 @@ export function simulateSlide(o: SimOptions): SimSlide {
   for (let i = 0; i < patches.n; i++) {
     if (r() >= o.noise.blobRate) continue;
     const [c, rw] = [patches.col[i], patches.row[i]];
-    const block = [0, 1].flatMap((dr) => [0, 1].map((dc) => at.get((rw + dr) * cols + c + dc))).filter((j): j is number => j !== undefined);
-    if (block.some((j) => boxCoverage({ x1: patches.x0[j], y1: patches.y0[j], x2: patches.x0[j] + TILE0, y2: patches.y0[j] + TILE0 }, truth) > 0)) continue;
+    const block = [0, 1]
+      .flatMap((dr) => [0, 1].map((dc) => at.get((rw + dr) * cols + c + dc)))
+      .filter((j): j is number => j !== undefined);
+    if (
+      block.some(
+        (j) =>
+          boxCoverage(
+            { x1: patches.x0[j], y1: patches.y0[j], x2: patches.x0[j] + TILE0, y2: patches.y0[j] + TILE0 },
+            truth,
+          ) > 0,
+      )
+    )
+      continue;
     for (const j of block) patches.score[j] = Math.max(patches.score[j], 0.5 + 0.4 * r());
   }
   const n = patches.n;
-  const used = { n, x0: patches.x0.subarray(0, n), y0: patches.y0.subarray(0, n), w0: patches.w0.subarray(0, n),
-    h0: patches.h0.subarray(0, n), col: patches.col.subarray(0, n), row: patches.row.subarray(0, n), score: patches.score.subarray(0, n) };
+  const used = {
+    n,
+    x0: patches.x0.subarray(0, n),
+    y0: patches.y0.subarray(0, n),
+    w0: patches.w0.subarray(0, n),
+    h0: patches.h0.subarray(0, n),
+    col: patches.col.subarray(0, n),
+    row: patches.row.subarray(0, n),
+    score: patches.score.subarray(0, n),
+  };
   return { slideId: o.slideId, width0, height0, mpp0: 0.25, tileW0: TILE0, stride0, truth, patches: used };
 }
 
@@ -161,9 +188,17 @@ export function simStream(s: SimSlide, batchRows = 4096): { meta: StreamMeta; ba
   const meta: StreamMeta = {
     record: 'patch-score',
     version: RECORDS['patch-score'].version,
-    slide: { slide_id: s.slideId, patient_id: s.slideId.replace(/_[ab]$/, ''), width0: s.width0, height0: s.height0, mpp0: s.mpp0 },
+    slide: {
+      slide_id: s.slideId,
+      patient_id: s.slideId.replace(/_[ab]$/, ''),
+      width0: s.width0,
+      height0: s.height0,
+      mpp0: s.mpp0,
+    },
     facts: { tile_px: 256, stride_px: (s.stride0 * s.mpp0) / 0.5, mpp: 0.5, folds: 1 },
-    provenance: [{ tool: 'simulate', version: '0', argv: [], params: { stride0: s.stride0 }, time: '1970-01-01T00:00:00.000Z' }],
+    provenance: [
+      { tool: 'simulate', version: '0', argv: [], params: { stride0: s.stride0 }, time: '1970-01-01T00:00:00.000Z' },
+    ],
   };
   const schema = schemaFor(meta);
   const p = s.patches;
@@ -191,7 +226,9 @@ export function simStream(s: SimSlide, batchRows = 4096): { meta: StreamMeta; ba
 
 /** DigiLut train.csv text for slides' truth boxes. */
 export function trainCsv(slides: readonly SimSlide[]): string {
-  const rows = slides.flatMap((s) => s.truth.map((b) => [`${s.slideId}.tif`, b.x1, b.x2, b.y1, b.y2, s.width0, s.height0].join(',')));
+  const rows = slides.flatMap((s) =>
+    s.truth.map((b) => [`${s.slideId}.tif`, b.x1, b.x2, b.y1, b.y2, s.width0, s.height0].join(',')),
+  );
   return ['filename,x1,x2,y1,y2,max_x,max_y', ...rows].join('\n') + '\n';
 }
 
@@ -203,7 +240,11 @@ export function validationCsv(slides: readonly SimSlide[], firstId = 1): string 
 }
 
 /** Writes `scores.arrows` (one stream per slide), `train.csv` and `validation.csv` into `dir`. */
-export async function writeSimFiles(dir: string, slides: readonly SimSlide[], scoresName = 'scores.arrows'): Promise<void> {
+export async function writeSimFiles(
+  dir: string,
+  slides: readonly SimSlide[],
+  scoresName = 'scores.arrows',
+): Promise<void> {
   const sink = openRecordSink(join(dir, scoresName), { force: true });
   for (const s of slides) {
     const { meta, batches } = simStream(s);
@@ -239,7 +280,12 @@ export function scoreGrids<P extends PatchSink, G>(Columns: new () => P, Grid: G
     const lines = picture.split('\n').filter((l) => l.trim() !== '');
     const indent = Math.min(...lines.map((l) => l.length - l.trimStart().length));
     const cell = (ch: string) => (ch === ' ' ? null : ch === '.' ? 0.05 : ch === '#' ? 0.95 : Number(ch) / 10);
-    return gridOf(lines.map((l) => [...l.slice(indent)].map(cell)), stride0, tile0, size0);
+    return gridOf(
+      lines.map((l) => [...l.slice(indent)].map(cell)),
+      stride0,
+      tile0,
+      size0,
+    );
   }
 
   /** A simulated slide's grid. */

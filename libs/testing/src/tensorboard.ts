@@ -110,7 +110,8 @@ function decodeValue(buf: Buffer): DecodedValue {
     else if (f.field === 9 && f.wire === 2) {
       for (const m of decodeFields(f.bytes as Buffer)) {
         if (m.field === 1) {
-          for (const p of decodeFields(m.bytes as Buffer)) if (p.field === 1) v.pluginName = (p.bytes as Buffer).toString('utf8');
+          for (const p of decodeFields(m.bytes as Buffer))
+            if (p.field === 1) v.pluginName = (p.bytes as Buffer).toString('utf8');
         }
       }
     } else if (f.field === 8 && f.wire === 2) {
@@ -119,7 +120,8 @@ function decodeValue(buf: Buffer): DecodedValue {
         if (tf.field === 1) t.dtype = Number(tf.varint);
         else if (tf.field === 2) {
           for (const d of decodeFields(tf.bytes as Buffer)) {
-            if (d.field === 2) for (const s of decodeFields(d.bytes as Buffer)) if (s.field === 1) t.dims.push(Number(s.varint));
+            if (d.field === 2)
+              for (const s of decodeFields(d.bytes as Buffer)) if (s.field === 1) t.dims.push(Number(s.varint));
           }
         } else if (tf.field === 8) t.strings.push((tf.bytes as Buffer).toString('utf8'));
       }
@@ -152,7 +154,8 @@ export function readEvents(buf: Buffer): DecodedEvent[] {
 /** All scalars of an event file as `tag@step -> value`. */
 export function scalarsOf(events: DecodedEvent[]): Map<string, number> {
   const m = new Map<string, number>();
-  for (const e of events) for (const v of e.values) if (v.simpleValue !== undefined) m.set(`${v.tag}@${e.step}`, v.simpleValue);
+  for (const e of events)
+    for (const v of e.values) if (v.simpleValue !== undefined) m.set(`${v.tag}@${e.step}`, v.simpleValue);
   return m;
 }
 

@@ -34,7 +34,9 @@ export async function fakeMlflowServer(): Promise<{ uri: string; calls: Recorded
     if (req.method === 'GET' && api === 'experiments/get-by-name') {
       const id = experiments.get(url.searchParams.get('experiment_name') ?? '');
       return id
-        ? send(200, { experiment: { experiment_id: id, name: url.searchParams.get('experiment_name'), lifecycle_stage: 'active' } })
+        ? send(200, {
+            experiment: { experiment_id: id, name: url.searchParams.get('experiment_name'), lifecycle_stage: 'active' },
+          })
         : send(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no such experiment' });
     }
     if (req.method === 'POST' && api === 'experiments/create') {
@@ -45,7 +47,11 @@ export async function fakeMlflowServer(): Promise<{ uri: string; calls: Recorded
     if (req.method === 'POST' && api === 'runs/create') {
       const runId = `run${++runs}`;
       const exp = (body as { experiment_id: string }).experiment_id;
-      return send(200, { run: { info: { run_id: runId, experiment_id: exp, artifact_uri: `mlflow-artifacts:/${exp}/${runId}/artifacts` } } });
+      return send(200, {
+        run: {
+          info: { run_id: runId, experiment_id: exp, artifact_uri: `mlflow-artifacts:/${exp}/${runId}/artifacts` },
+        },
+      });
     }
     if (req.method === 'POST' && (api === 'runs/log-batch' || api === 'runs/update')) return send(200, {});
     if (req.method === 'PUT' && url.pathname.startsWith('/api/2.0/mlflow-artifacts/artifacts/')) return send(200, {});
@@ -53,5 +59,9 @@ export async function fakeMlflowServer(): Promise<{ uri: string; calls: Recorded
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { uri: `http://127.0.0.1:${port}`, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    uri: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -11,7 +11,18 @@ function unionFindLabels(mask: Mask, connectivity: 4 | 8): Int32Array {
     while (parent[i] !== i) i = parent[i] = parent[parent[i]];
     return i;
   };
-  const offsets = connectivity === 8 ? [[-1, 0], [-1, -1], [0, -1], [1, -1]] : [[-1, 0], [0, -1]];
+  const offsets =
+    connectivity === 8
+      ? [
+          [-1, 0],
+          [-1, -1],
+          [0, -1],
+          [1, -1],
+        ]
+      : [
+          [-1, 0],
+          [0, -1],
+        ];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (!data[y * width + x]) continue;

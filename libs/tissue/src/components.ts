@@ -20,7 +20,12 @@ export interface Components {
 export function labelComponents(mask: Mask, connectivity: Connectivity = 8, value: 0 | 1 = 1): Components {
   checkMask(mask);
   if (connectivity !== 4 && connectivity !== 8) {
-    throw new TissueParamError({ context: 'connected components', parameter: 'connectivity', expected: '4 or 8', received: connectivity });
+    throw new TissueParamError({
+      context: 'connected components',
+      parameter: 'connectivity',
+      expected: '4 or 8',
+      received: connectivity,
+    });
   }
   const { labels, count, areas } = labelImageComponents(mask.data, mask.width, mask.height, { connectivity, value });
   return { labels, count, areasPx: areas };

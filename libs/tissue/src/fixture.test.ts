@@ -21,9 +21,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 // Debian's interpreter: it has python3-openslide and python3-pil (tools/setup.sh installs them).
 const PYTHON = '/usr/bin/python3';
 
-
 async function readRgb(path: string): Promise<RgbImage> {
-  const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(path)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   expect(info.channels).toBe(3);
   return { data: new Uint8Array(data), width: info.width, height: info.height };
 }

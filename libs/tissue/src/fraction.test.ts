@@ -56,7 +56,12 @@ describe('tissue fraction', () => {
       const integral = new MaskIntegral(m);
       for (let q = 0; q < 50; q++) {
         // Some rectangles stick out of the mask on any side.
-        const rect = { x: next() * (w + 4) - 4, y: next() * (h + 4) - 4, width: 0.2 + next() * w, height: 0.2 + next() * h };
+        const rect = {
+          x: next() * (w + 4) - 4,
+          y: next() * (h + 4) - 4,
+          width: 0.2 + next() * w,
+          height: 0.2 + next() * h,
+        };
         const expected = overlapFraction(m, rect);
         expect(tissueFraction(m, rect)).toBeCloseTo(expected, 10);
         expect(integral.fraction(rect)).toBeCloseTo(expected, 10);
@@ -85,7 +90,8 @@ describe('tissue fraction', () => {
       const x1 = x0 + Math.floor(next() * 12);
       const y1 = y0 + Math.floor(next() * 12);
       let n = 0;
-      for (let y = Math.max(0, y0); y < Math.min(13, y1); y++) for (let x = Math.max(0, x0); x < Math.min(17, x1); x++) n += m.data[y * 17 + x];
+      for (let y = Math.max(0, y0); y < Math.min(13, y1); y++)
+        for (let x = Math.max(0, x0); x < Math.min(17, x1); x++) n += m.data[y * 17 + x];
       expect(integral.countPx(x0, y0, x1, y1)).toBe(n);
     }
   });

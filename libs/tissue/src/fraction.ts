@@ -126,7 +126,9 @@ export class MaskIntegral {
     checkRect(rect);
     const x1 = rect.x + rect.width;
     const y1 = rect.y + rect.height;
-    return this.areaBelow(x1, y1) - this.areaBelow(rect.x, y1) - this.areaBelow(x1, rect.y) + this.areaBelow(rect.x, rect.y);
+    return (
+      this.areaBelow(x1, y1) - this.areaBelow(rect.x, y1) - this.areaBelow(x1, rect.y) + this.areaBelow(rect.x, rect.y)
+    );
   }
 
   /** Same result as tissueFraction(mask, rect), in O(1). */
@@ -137,9 +139,15 @@ export class MaskIntegral {
 }
 
 /** Scale from level 0 to a mask computed on a thumbnail of the whole level-0 image. */
-export function maskScale(mask: { width: number; height: number }, level0WidthPx: number, level0HeightPx: number): MaskScale {
+export function maskScale(
+  mask: { width: number; height: number },
+  level0WidthPx: number,
+  level0HeightPx: number,
+): MaskScale {
   if (!(level0WidthPx > 0) || !(level0HeightPx > 0)) {
-    throw new TissueInputError(`mask scale: expected level-0 width and height > 0, received ${level0WidthPx}x${level0HeightPx}`);
+    throw new TissueInputError(
+      `mask scale: expected level-0 width and height > 0, received ${level0WidthPx}x${level0HeightPx}`,
+    );
   }
   return { maskPxPerLevel0PxX: mask.width / level0WidthPx, maskPxPerLevel0PxY: mask.height / level0HeightPx };
 }

@@ -11,7 +11,8 @@ function naiveMedian(data: Uint8Array, width: number, height: number, k: number)
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const win: number[] = [];
-      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) win.push(data[clamp(y + dy, height) * width + clamp(x + dx, width)]);
+      for (let dy = -r; dy <= r; dy++)
+        for (let dx = -r; dx <= r; dx++) win.push(data[clamp(y + dy, height) * width + clamp(x + dx, width)]);
       win.sort((a, b) => a - b);
       out[y * width + x] = win[(win.length - 1) / 2];
     }
@@ -30,7 +31,10 @@ describe('medianFilter', () => {
       for (const k of [1, 3, 7]) {
         // Few distinct values make many ties, the case where a sliding median goes wrong.
         const levels = k === 3 ? 4 : 256;
-        const data = Uint8Array.from({ length: w * h }, () => Math.floor(next() * levels) * Math.floor(255 / (levels - 1)));
+        const data = Uint8Array.from(
+          { length: w * h },
+          () => Math.floor(next() * levels) * Math.floor(255 / (levels - 1)),
+        );
         expect(medianFilter(data, w, h, k)).toEqual(naiveMedian(data, w, h, k));
       }
     }
@@ -46,7 +50,9 @@ describe('medianFilter', () => {
 
   it('rejects an even kernel and a buffer of the wrong length', () => {
     expect(() => medianFilter(new Uint8Array(4), 2, 2, 2)).toThrow(TissueParamError);
-    expect(() => medianFilter(new Uint8Array(4), 2, 2, 2)).toThrow(/"kernelPx": expected an odd integer >= 1, received 2/);
+    expect(() => medianFilter(new Uint8Array(4), 2, 2, 2)).toThrow(
+      /"kernelPx": expected an odd integer >= 1, received 2/,
+    );
     expect(() => medianFilter(new Uint8Array(5), 2, 2, 3)).toThrow(/expected 4 bytes/);
   });
 });

@@ -8,10 +8,17 @@ import { TissueInputError, TissueParamError } from './errors';
  */
 export function medianFilter(data: Uint8Array, width: number, height: number, kernelPx: number): Uint8Array {
   if (!Number.isInteger(kernelPx) || kernelPx < 1 || kernelPx % 2 !== 1) {
-    throw new TissueParamError({ context: 'median filter', parameter: 'kernelPx', expected: 'an odd integer >= 1', received: kernelPx });
+    throw new TissueParamError({
+      context: 'median filter',
+      parameter: 'kernelPx',
+      expected: 'an odd integer >= 1',
+      received: kernelPx,
+    });
   }
   if (data.length !== width * height) {
-    throw new TissueInputError(`median filter: expected ${width * height} bytes for ${width}x${height}, received ${data.length}`);
+    throw new TissueInputError(
+      `median filter: expected ${width * height} bytes for ${width}x${height}, received ${data.length}`,
+    );
   }
   const out = new Uint8Array(width * height);
   if (kernelPx === 1) {

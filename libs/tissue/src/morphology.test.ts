@@ -49,8 +49,24 @@ describe('dilateMask / erodeMask', () => {
 
   it('grow one pixel into the element: a 3x3 square, a 13-pixel disc of size 5', () => {
     const one = maskFromArt(['.......', '.......', '.......', '...#...', '.......', '.......', '.......']);
-    expect(maskToArt(dilateMask(one, 3, 'square'))).toEqual(['.......', '.......', '..###..', '..###..', '..###..', '.......', '.......']);
-    expect(maskToArt(dilateMask(one, 5, 'disc'))).toEqual(['.......', '...#...', '..###..', '.#####.', '..###..', '...#...', '.......']);
+    expect(maskToArt(dilateMask(one, 3, 'square'))).toEqual([
+      '.......',
+      '.......',
+      '..###..',
+      '..###..',
+      '..###..',
+      '.......',
+      '.......',
+    ]);
+    expect(maskToArt(dilateMask(one, 5, 'disc'))).toEqual([
+      '.......',
+      '...#...',
+      '..###..',
+      '.#####.',
+      '..###..',
+      '...#...',
+      '.......',
+    ]);
   });
 
   it('has FAST disc rows: radius 4 half-widths', () => {

@@ -21,15 +21,33 @@ type Mode = 'any' | 'all';
 
 function checkElement(sizePx: number, shape: string): void {
   if (!Number.isInteger(sizePx) || sizePx < 1 || sizePx % 2 !== 1) {
-    throw new TissueParamError({ context: 'morphology', parameter: 'sizePx', expected: 'an odd integer >= 1', received: sizePx });
+    throw new TissueParamError({
+      context: 'morphology',
+      parameter: 'sizePx',
+      expected: 'an odd integer >= 1',
+      received: sizePx,
+    });
   }
   if (!STRUCTURING_SHAPES.includes(shape as StructuringShape)) {
-    throw new TissueParamError({ context: 'morphology', parameter: 'shape', expected: '"square" or "disc"', received: shape });
+    throw new TissueParamError({
+      context: 'morphology',
+      parameter: 'shape',
+      expected: '"square" or "disc"',
+      received: shape,
+    });
   }
 }
 
 /** One 1-D pass of a square element along rows (stride 1) or columns (stride width). */
-function linePass(src: Uint8Array, dst: Uint8Array, width: number, height: number, r: number, mode: Mode, alongRows: boolean): void {
+function linePass(
+  src: Uint8Array,
+  dst: Uint8Array,
+  width: number,
+  height: number,
+  r: number,
+  mode: Mode,
+  alongRows: boolean,
+): void {
   const lines = alongRows ? height : width;
   const n = alongRows ? width : height;
   const step = alongRows ? 1 : width;
@@ -105,7 +123,8 @@ function apply(mask: Mask, sizePx: number, shape: StructuringShape, mode: Mode):
   checkMask(mask);
   checkElement(sizePx, shape);
   const r = (sizePx - 1) / 2;
-  if (r === 0) return { data: Uint8Array.from(mask.data, (v) => (v !== 0 ? 1 : 0)), width: mask.width, height: mask.height };
+  if (r === 0)
+    return { data: Uint8Array.from(mask.data, (v) => (v !== 0 ? 1 : 0)), width: mask.width, height: mask.height };
   return shape === 'square' ? squareOp(mask, r, mode) : discOp(mask, r, mode);
 }
 
@@ -120,6 +139,11 @@ export function erodeMask(mask: Mask, sizePx: number, shape: StructuringShape = 
 }
 
 /** Closing (dilation then erosion, sizes may differ as in FAST): fills gaps and notches narrower than the element. */
-export function closeMask(mask: Mask, dilationPx: number, erosionPx = dilationPx, shape: StructuringShape = 'square'): Mask {
+export function closeMask(
+  mask: Mask,
+  dilationPx: number,
+  erosionPx = dilationPx,
+  shape: StructuringShape = 'square',
+): Mask {
   return erodeMask(dilateMask(mask, dilationPx, shape), erosionPx, shape);
 }

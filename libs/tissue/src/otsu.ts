@@ -14,12 +14,14 @@ export function histogram256(values: Uint8Array): Float64Array {
  * match what CLAM and slideflow compute.
  */
 export function otsuThreshold(hist: ArrayLike<number>): number {
-  if (hist.length !== 256) throw new TissueInputError(`Otsu: expected a 256-bin histogram, received ${hist.length} bins`);
+  if (hist.length !== 256)
+    throw new TissueInputError(`Otsu: expected a 256-bin histogram, received ${hist.length} bins`);
   let total = 0;
   let sumAll = 0;
   for (let v = 0; v < 256; v++) {
     const c = hist[v];
-    if (!(c >= 0) || !Number.isFinite(c)) throw new TissueInputError(`Otsu: bin ${v} holds ${c}, expected a count >= 0`);
+    if (!(c >= 0) || !Number.isFinite(c))
+      throw new TissueInputError(`Otsu: bin ${v} holds ${c}, expected a count >= 0`);
     total += c;
     sumAll += v * c;
   }

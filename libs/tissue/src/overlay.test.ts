@@ -27,9 +27,12 @@ describe('maskOverlay', () => {
     expect(at(1, 5)).toEqual([100, 150, 250]);
     expect(at(2, 4)).toEqual([0, 200, 0]); // edge
     expect(at(4, 4)).toEqual([50, 175, 125]); // inside: halfway to the tint
-    expect(maskOverlay(img, mask, { tintRgb: [0, 200, 0], alpha: 0.5, outline: false }).data.subarray((4 * 8 + 2) * 3, (4 * 8 + 2) * 3 + 3)).toEqual(
-      Uint8Array.from([50, 175, 125]),
-    );
+    expect(
+      maskOverlay(img, mask, { tintRgb: [0, 200, 0], alpha: 0.5, outline: false }).data.subarray(
+        (4 * 8 + 2) * 3,
+        (4 * 8 + 2) * 3 + 3,
+      ),
+    ).toEqual(Uint8Array.from([50, 175, 125]));
   });
 
   it('samples a mask of another size nearest-neighbour', () => {

@@ -34,10 +34,20 @@ export function maskOverlay(rgb: RgbImage, mask: Mask, options: OverlayOptions =
   const alpha = options.alpha ?? 0.35;
   const outline = options.outline ?? true;
   if (!(alpha >= 0 && alpha <= 1)) {
-    throw new TissueParamError({ context: 'mask overlay', parameter: 'alpha', expected: 'a number in [0, 1]', received: alpha });
+    throw new TissueParamError({
+      context: 'mask overlay',
+      parameter: 'alpha',
+      expected: 'a number in [0, 1]',
+      received: alpha,
+    });
   }
   if (tint.length !== 3 || !tint.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) {
-    throw new TissueParamError({ context: 'mask overlay', parameter: 'tintRgb', expected: 'three integers in [0, 255]', received: tint });
+    throw new TissueParamError({
+      context: 'mask overlay',
+      parameter: 'tintRgb',
+      expected: 'three integers in [0, 255]',
+      received: tint,
+    });
   }
   const { width, height } = rgb;
   const at = sampler(mask, width, height);
@@ -76,5 +86,7 @@ export async function maskToPng(mask: Mask): Promise<Buffer> {
 export async function maskOverlayPng(rgb: RgbImage, mask: Mask, options: OverlayOptions = {}): Promise<Buffer> {
   const img = maskOverlay(rgb, mask, options);
   const { default: sharp } = await import('sharp');
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

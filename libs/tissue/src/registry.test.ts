@@ -38,7 +38,10 @@ describe('detector registry', () => {
       [{ threshold: 500 }, 'parameter "threshold": expected a number in [0, 442], received 500 (number)'],
       [{ dilationPx: 8 }, 'parameter "dilationPx": expected an odd integer in [1, 255], received 8 (number)'],
       [{ shape: 'star' }, 'parameter "shape": expected one of "disc", "square", received "star" (string)'],
-      [{ thresh: 85 }, 'unknown "thresh": expected a parameter among threshold, blackMax, dilationPx, erosionPx, shape'],
+      [
+        { thresh: 85 },
+        'unknown "thresh": expected a parameter among threshold, blackMax, dilationPx, erosionPx, shape',
+      ],
     ];
     for (const [params, message] of cases) {
       let caught: unknown;
@@ -54,7 +57,9 @@ describe('detector registry', () => {
       expect(err.exitCode).toBe(64);
     }
     expect(() => getDetector('none', { x: 1 })).toThrow('expected no parameters');
-    expect(() => getDetector('otsu-saturation', { minAreaPx: 1.5 })).toThrow('"minAreaPx": expected an integer in [0, 1000000000], received 1.5');
+    expect(() => getDetector('otsu-saturation', { minAreaPx: 1.5 })).toThrow(
+      '"minAreaPx": expected an integer in [0, 1000000000], received 1.5',
+    );
   });
 
   it('parses a command-line recipe, typing values by the spec', () => {
@@ -63,7 +68,9 @@ describe('detector registry', () => {
       params: { minAreaPx: 200, maxHoleAreaPx: 50, shape: 'disc' },
     });
     expect(parseDetectorSpec('none')).toEqual({ name: 'none', params: {} });
-    expect(() => parseDetectorSpec('rgb-distance:threshold=high')).toThrow('"threshold": expected a number in [0, 442], received "high" (string)');
+    expect(() => parseDetectorSpec('rgb-distance:threshold=high')).toThrow(
+      '"threshold": expected a number in [0, 442], received "high" (string)',
+    );
     expect(() => parseDetectorSpec('rgb-distance:threshold')).toThrow('expected key=value');
     expect(() => parseDetectorSpec('rgb-distance:erosionPx=4')).toThrow('"erosionPx": expected an odd integer');
     expect(() => parseDetectorSpec('rgb-distance:bogus=1')).toThrow('unknown "bogus"');

@@ -24,7 +24,9 @@ function eventsIn(logDir: string) {
 function mlflowScalars(runDir: string, keys: string[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const key of keys) {
-    for (const line of readFileSync(join(runDir, 'metrics', key), 'utf8').trimEnd().split('\n')) {
+    for (const line of readFileSync(join(runDir, 'metrics', key), 'utf8')
+      .trimEnd()
+      .split('\n')) {
       const [, value, step] = line.split(' ');
       m.set(`${key}@${step}`, value === 'nan' ? NaN : Number(value));
     }
@@ -36,14 +38,22 @@ describe('CombinedRun', () => {
   it('writes the same scalars and steps to TensorBoard and MLflow for each fold', async () => {
     const root = join(dir, 'mlruns');
     const logs = join(dir, 'tb');
-    const tracker = createTracker({ env: { MLFLOW_TRACKING_URI: root }, now: () => clock, userName: 'u', sourceName: 's' });
+    const tracker = createTracker({
+      env: { MLFLOW_TRACKING_URI: root },
+      now: () => clock,
+      userName: 'u',
+      sourceName: 's',
+    });
     const params = { lr: 0.001, loss: 'focal|gamma=2' };
     const cv = await CombinedRun.start({ name: 'cv', tracker, params, tensorboard: { now: () => clock } });
     expect(cv.tensorboard).toBeUndefined();
     const keys = ['loss', 'auc', 'ap', 'f1', 'f2', 'best_f2_threshold'];
     const folds: CombinedRun[] = [];
     for (let k = 0; k < 2; k++) {
-      const fold = await cv.startChild(`fold-${k}`, { tensorboardDir: join(logs, `fold-${k}`), params: { fold: k, ...params } });
+      const fold = await cv.startChild(`fold-${k}`, {
+        tensorboardDir: join(logs, `fold-${k}`),
+        params: { fold: k, ...params },
+      });
       for (let epoch = 0; epoch < 3; epoch++) {
         clock += 1000;
         const v = (i: number) => Math.fround((k + 1) * 0.1 + epoch * 0.01 + i * 0.001);
@@ -72,7 +82,11 @@ describe('CombinedRun', () => {
   });
 
   it('works with TensorBoard alone, and refuses a run with neither side', async () => {
-    const run = await CombinedRun.start({ name: 'tb-only', tensorboardDir: join(dir, 'tb'), tensorboard: { now: () => 0 } });
+    const run = await CombinedRun.start({
+      name: 'tb-only',
+      tensorboardDir: join(dir, 'tb'),
+      tensorboard: { now: () => 0 },
+    });
     expect(run.runId).toBeUndefined();
     await run.logMetrics({ loss: 0.25 }, 4);
     await run.setTag('ignored', 'x');
@@ -93,6 +107,8 @@ describe('CombinedRun', () => {
 
 describe('paramsToMarkdown', () => {
   it('is a two-column table with escaped pipes and newlines', () => {
-    expect(paramsToMarkdown({ a: 1, b: 'x|y\nz', c: undefined })).toBe('| parameter | value |\n|---|---|\n| a | 1 |\n| b | x\\|y z |');
+    expect(paramsToMarkdown({ a: 1, b: 'x|y\nz', c: undefined })).toBe(
+      '| parameter | value |\n|---|---|\n| a | 1 |\n| b | x\\|y z |',
+    );
   });
 });

@@ -46,7 +46,10 @@ export class CombinedRun {
 
   static async start(opts: CombinedRunOptions): Promise<CombinedRun> {
     if (!opts.tracker && opts.tensorboardDir === undefined) {
-      throw new TrackingError('TRACKING_CONFIG', `tracking: run ${opts.name} has neither an MLflow tracker nor a TensorBoard directory`);
+      throw new TrackingError(
+        'TRACKING_CONFIG',
+        `tracking: run ${opts.name} has neither an MLflow tracker nor a TensorBoard directory`,
+      );
     }
     // Validate params before anything is created, so a bad key leaves no half-made run behind.
     const hasParams = stringifyParams(opts.params).length > 0;

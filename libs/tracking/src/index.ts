@@ -1,7 +1,19 @@
 export { TrackingError, type TrackingErrorCode } from './errors';
 export { maskedCrc32c, frameRecord } from './tfrecord';
-export { TensorBoardWriter, eventFileName, EVENT_FILE_VERSION_STRING, type TensorBoardWriterOptions } from './tensorboard';
-export { stringifyParams, MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, type Params, type ParamValue } from './keys';
+export {
+  TensorBoardWriter,
+  eventFileName,
+  EVENT_FILE_VERSION_STRING,
+  type TensorBoardWriterOptions,
+} from './tensorboard';
+export {
+  stringifyParams,
+  MAX_KEY_LENGTH,
+  MAX_PARAM_VALUE_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  type Params,
+  type ParamValue,
+} from './keys';
 export {
   MlflowFileStore,
   RUN_STATUS,

@@ -2,7 +2,8 @@ import { posix } from 'node:path';
 import { TrackingError } from './errors';
 
 /** A parameter value as the trainer has it; MLflow stores every parameter as a string. */
-export type ParamValue = string | number | boolean | bigint | null | undefined | readonly unknown[] | { readonly [k: string]: unknown };
+export type ParamValue =
+  string | number | boolean | bigint | null | undefined | readonly unknown[] | { readonly [k: string]: unknown };
 export type Params = Readonly<Record<string, ParamValue>>;
 
 // MLflow's own limits (mlflow/utils/validation.py); a server refuses anything larger.
@@ -16,7 +17,10 @@ const VALID_NAME = /^[/\w.\- ]*$/;
 
 export function checkKey(kind: 'metric' | 'param' | 'tag', key: string): void {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new TrackingError('TRACKING_INVALID', `mlflow: ${kind} name must be a non-empty string, got ${JSON.stringify(key)}`);
+    throw new TrackingError(
+      'TRACKING_INVALID',
+      `mlflow: ${kind} name must be a non-empty string, got ${JSON.stringify(key)}`,
+    );
   }
   if (!VALID_NAME.test(key)) {
     throw new TrackingError(
@@ -26,17 +30,26 @@ export function checkKey(kind: 'metric' | 'param' | 'tag', key: string): void {
   }
   const norm = posix.normalize(key);
   if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
-    throw new TrackingError('TRACKING_INVALID', `mlflow: invalid ${kind} name ${JSON.stringify(key)}: it would resolve to the path ${JSON.stringify(norm)}`);
+    throw new TrackingError(
+      'TRACKING_INVALID',
+      `mlflow: invalid ${kind} name ${JSON.stringify(key)}: it would resolve to the path ${JSON.stringify(norm)}`,
+    );
   }
   if (key.length > MAX_KEY_LENGTH) {
-    throw new TrackingError('TRACKING_INVALID', `mlflow: ${kind} name is ${key.length} characters, the limit is ${MAX_KEY_LENGTH}`);
+    throw new TrackingError(
+      'TRACKING_INVALID',
+      `mlflow: ${kind} name is ${key.length} characters, the limit is ${MAX_KEY_LENGTH}`,
+    );
   }
 }
 
 export function checkValueLength(kind: 'param' | 'tag', key: string, value: string): void {
   const limit = kind === 'param' ? MAX_PARAM_VALUE_LENGTH : MAX_TAG_VALUE_LENGTH;
   if (value.length > limit) {
-    throw new TrackingError('TRACKING_INVALID', `mlflow: ${kind} ${key} is ${value.length} characters long, the limit is ${limit}`);
+    throw new TrackingError(
+      'TRACKING_INVALID',
+      `mlflow: ${kind} ${key} is ${value.length} characters long, the limit is ${limit}`,
+    );
   }
 }
 

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +17,14 @@ import { createTracker, resolveTrackingTarget, type Tracker } from './tracker';
 import { readMetaYaml } from '@slidepipe/testing';
 
 // The keys MLflow's FileStore writes (file_store.py: _create_experiment_with_id, create_run).
-const EXPERIMENT_KEYS = ['artifact_location', 'creation_time', 'experiment_id', 'last_update_time', 'lifecycle_stage', 'name'];
+const EXPERIMENT_KEYS = [
+  'artifact_location',
+  'creation_time',
+  'experiment_id',
+  'last_update_time',
+  'lifecycle_stage',
+  'name',
+];
 const RUN_KEYS = [
   'artifact_uri',
   'deleted_time',
@@ -60,8 +76,14 @@ describe('resolveTrackingTarget', () => {
     expect(resolveTrackingTarget('/abs/mlruns', '/w')).toEqual({ kind: 'file', root: '/abs/mlruns' });
     expect(resolveTrackingTarget('file:///abs/ml%20runs', '/w')).toEqual({ kind: 'file', root: '/abs/ml runs' });
     expect(resolveTrackingTarget('file:./mlruns', '/w')).toEqual({ kind: 'file', root: '/w/mlruns' });
-    expect(resolveTrackingTarget('http://127.0.0.1:5000', '/w')).toEqual({ kind: 'rest', uri: 'http://127.0.0.1:5000' });
-    expect(resolveTrackingTarget('HTTPS://mlflow.example/prefix', '/w')).toEqual({ kind: 'rest', uri: 'HTTPS://mlflow.example/prefix' });
+    expect(resolveTrackingTarget('http://127.0.0.1:5000', '/w')).toEqual({
+      kind: 'rest',
+      uri: 'http://127.0.0.1:5000',
+    });
+    expect(resolveTrackingTarget('HTTPS://mlflow.example/prefix', '/w')).toEqual({
+      kind: 'rest',
+      uri: 'HTTPS://mlflow.example/prefix',
+    });
   });
 
   it('refuses database and Databricks URIs, without echoing a password', () => {
@@ -82,7 +104,15 @@ describe('MLflow file store', () => {
   it('writes a parent run and nested fold runs in the layout MLflow reads', async () => {
     const root = join(dir, 'mlruns');
     const t = tracker(root, 'digilut-mlp');
-    const params = { lr: 0.001, folds: 2, loss: 'focal', hidden: [256, 64], balanced: true, seed: null, unused: undefined };
+    const params = {
+      lr: 0.001,
+      folds: 2,
+      loss: 'focal',
+      hidden: [256, 64],
+      balanced: true,
+      seed: null,
+      unused: undefined,
+    };
     const parent = await t.startRun('cv', params);
     const folds = [];
     for (let k = 0; k < 2; k++) {
@@ -90,7 +120,10 @@ describe('MLflow file store', () => {
       const fold = await t.startRun(`fold-${k}`, { fold: k, ...params }, parent.runId);
       for (let epoch = 1; epoch <= 3; epoch++) {
         clock += 10;
-        await fold.logMetrics({ loss: 1 / epoch, auc: k === 1 && epoch === 1 ? NaN : 0.5 + epoch / 10, 'f2/best_threshold': 0.25 }, epoch);
+        await fold.logMetrics(
+          { loss: 1 / epoch, auc: k === 1 && epoch === 1 ? NaN : 0.5 + epoch / 10, 'f2/best_threshold': 0.25 },
+          epoch,
+        );
       }
       await fold.setTag('slidepipe.fold', String(k));
       folds.push(fold);
@@ -108,7 +141,12 @@ describe('MLflow file store', () => {
     expect(statSync(join(root, '.trash')).isDirectory()).toBe(true);
     const def = meta(join(root, '0'));
     expect(Object.keys(def).sort()).toEqual(EXPERIMENT_KEYS);
-    expect(def).toMatchObject({ experiment_id: '0', name: 'Default', lifecycle_stage: 'active', artifact_location: pathToFileURL(join(root, '0')).href });
+    expect(def).toMatchObject({
+      experiment_id: '0',
+      name: 'Default',
+      lifecycle_stage: 'active',
+      artifact_location: pathToFileURL(join(root, '0')).href,
+    });
 
     // The named experiment: one more directory with a numeric id.
     const expIds = readdirSync(root).filter((d) => d !== '.trash' && d !== '0');
@@ -128,7 +166,9 @@ describe('MLflow file store', () => {
       name: 'digilut-mlp',
     });
 
-    const runDirs = readdirSync(expDir).filter((d) => d !== 'meta.yaml').sort();
+    const runDirs = readdirSync(expDir)
+      .filter((d) => d !== 'meta.yaml')
+      .sort();
     expect(runDirs).toEqual([parent.runId, ...folds.map((f) => f.runId)].sort());
 
     // Parent run.

@@ -124,7 +124,10 @@ export class MlflowFileStore {
 
   createExperiment(name: string): string {
     if (name.length === 0 || name.length > 500) {
-      throw new TrackingError('TRACKING_INVALID', `mlflow: experiment name must be 1 to 500 characters, got ${name.length}`);
+      throw new TrackingError(
+        'TRACKING_INVALID',
+        `mlflow: experiment name must be 1 to 500 characters, got ${name.length}`,
+      );
     }
     this.ensureRoot();
     // MLflow's ids are random 18-digit integers: no counter to race on between processes.
@@ -157,7 +160,13 @@ export class MlflowFileStore {
     });
   }
 
-  createRun(args: { experimentId: string; runName: string; userId: string; startTime?: number; tags?: readonly KeyValue[] }): FileRunInfo {
+  createRun(args: {
+    experimentId: string;
+    runName: string;
+    userId: string;
+    startTime?: number;
+    tags?: readonly KeyValue[];
+  }): FileRunInfo {
     this.ensureRoot();
     const exp = this.readExperiment(args.experimentId);
     if (!exp) {
@@ -179,16 +188,23 @@ export class MlflowFileStore {
     };
     io(`cannot create run ${runId} in ${this.root}`, () => {
       mkdirSync(info.runDir, { recursive: true });
-      for (const sub of ['metrics', 'params', 'artifacts', 'tags']) mkdirSync(join(info.runDir, sub), { recursive: true });
+      for (const sub of ['metrics', 'params', 'artifacts', 'tags'])
+        mkdirSync(join(info.runDir, sub), { recursive: true });
       this.writeRunMeta(info, 'RUNNING', null);
     });
     // MLflow always records the run name as a tag too.
-    const tags = [{ key: 'mlflow.runName', value: args.runName }, ...(args.tags ?? []).filter((t) => t.key !== 'mlflow.runName')];
+    const tags = [
+      { key: 'mlflow.runName', value: args.runName },
+      ...(args.tags ?? []).filter((t) => t.key !== 'mlflow.runName'),
+    ];
     this.logBatch(info, { tags });
     return info;
   }
 
-  logBatch(run: FileRunInfo, batch: { metrics?: readonly MetricPoint[]; params?: readonly KeyValue[]; tags?: readonly KeyValue[] }): void {
+  logBatch(
+    run: FileRunInfo,
+    batch: { metrics?: readonly MetricPoint[]; params?: readonly KeyValue[]; tags?: readonly KeyValue[] },
+  ): void {
     // Validate everything first, so a bad key writes nothing.
     for (const m of batch.metrics ?? []) checkMetric(m.key, m.value, m.step);
     const seen = new Map<string, string>();
@@ -196,7 +212,10 @@ export class MlflowFileStore {
       checkKey('param', p.key);
       checkValueLength('param', p.key, p.value);
       if (seen.has(p.key) && seen.get(p.key) !== p.value) {
-        throw new TrackingError('TRACKING_INVALID', `mlflow: param ${p.key} appears twice in one batch with different values`);
+        throw new TrackingError(
+          'TRACKING_INVALID',
+          `mlflow: param ${p.key} appears twice in one batch with different values`,
+        );
       }
       seen.set(p.key, p.value);
       this.checkParamUnchanged(run, p);

@@ -72,13 +72,29 @@ function mlflowLike(artifactScheme = 'mlflow-artifacts:'): Handler {
   let runs = 0;
   return (r) => {
     if (r.path === '/api/2.0/mlflow/experiments/get-by-name') {
-      return { status: 404, json: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Could not find experiment with name '${r.query['experiment_name']}'` } };
+      return {
+        status: 404,
+        json: {
+          error_code: 'RESOURCE_DOES_NOT_EXIST',
+          message: `Could not find experiment with name '${r.query['experiment_name']}'`,
+        },
+      };
     }
     if (r.path === '/api/2.0/mlflow/experiments/create') return { json: { experiment_id: '7' } };
     if (r.path === '/api/2.0/mlflow/runs/create') {
       const id = `run${++runs}`;
-      const uri = artifactScheme === 'mlflow-artifacts:' ? `mlflow-artifacts:/7/${id}/artifacts` : `s3://bucket/7/${id}/artifacts`;
-      return { json: { run: { info: { run_id: id, run_uuid: id, experiment_id: '7', artifact_uri: uri, status: 'RUNNING' }, data: {} } } };
+      const uri =
+        artifactScheme === 'mlflow-artifacts:'
+          ? `mlflow-artifacts:/7/${id}/artifacts`
+          : `s3://bucket/7/${id}/artifacts`;
+      return {
+        json: {
+          run: {
+            info: { run_id: id, run_uuid: id, experiment_id: '7', artifact_uri: uri, status: 'RUNNING' },
+            data: {},
+          },
+        },
+      };
     }
     if (r.path === '/api/2.0/mlflow/runs/update') return { json: { run_info: {} } };
     return { json: {} };
@@ -151,7 +167,13 @@ describe('MLflow REST tracker', () => {
       { key: 'mlflow.source.name', value: 'wsi-train' },
       { key: 'mlflow.source.type', value: 'LOCAL' },
     ];
-    expect(run1?.body).toEqual({ experiment_id: '7', run_name: 'cv', start_time: 1_700_000_000_000, user_id: 'tester', tags: baseTags });
+    expect(run1?.body).toEqual({
+      experiment_id: '7',
+      run_name: 'cv',
+      start_time: 1_700_000_000_000,
+      user_id: 'tester',
+      tags: baseTags,
+    });
     expect(params1?.body).toEqual({
       run_id: 'run1',
       metrics: [],
@@ -176,7 +198,12 @@ describe('MLflow REST tracker', () => {
       params: [],
       tags: [],
     });
-    expect(tag?.body).toEqual({ run_id: 'run2', metrics: [], params: [], tags: [{ key: 'slidepipe.fold', value: '0' }] });
+    expect(tag?.body).toEqual({
+      run_id: 'run2',
+      metrics: [],
+      params: [],
+      tags: [{ key: 'slidepipe.fold', value: '0' }],
+    });
     expect(end2?.body).toEqual({ run_id: 'run2', status: 'FAILED', end_time: 1_700_000_000_120 });
     expect(end1?.body).toEqual({ run_id: 'run1', status: 'FINISHED', end_time: 1_700_000_000_120 });
     // Nothing reaches stdout: it carries data in a pipe.
@@ -195,14 +222,23 @@ describe('MLflow REST tracker', () => {
     await t.startRun('b');
     expect(server.posts('experiments/create')).toHaveLength(0);
     expect(server.posts('experiments/get-by-name')).toHaveLength(1);
-    expect(server.posts('runs/create').map((r) => (r.body as { experiment_id: string }).experiment_id)).toEqual(['42', '42']);
+    expect(server.posts('runs/create').map((r) => (r.body as { experiment_id: string }).experiment_id)).toEqual([
+      '42',
+      '42',
+    ]);
   });
 
   it('turns a server error into a TrackingError with the server message', async () => {
     const base = mlflowLike();
     server.handler = (r) =>
       r.path.endsWith('/runs/log-batch')
-        ? { status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE', message: "Changing param values is not allowed. Param with key='lr' was already logged" } }
+        ? {
+            status: 400,
+            json: {
+              error_code: 'INVALID_PARAMETER_VALUE',
+              message: "Changing param values is not allowed. Param with key='lr' was already logged",
+            },
+          }
         : base(r);
     const run = await restTracker().startRun('cv');
     const err = await run.logParams({ lr: 0.2 }).then(
@@ -229,7 +265,10 @@ describe('MLflow REST tracker', () => {
 
   it('retries 503 and then succeeds; gives up after the set number of retries', async () => {
     let n = 0;
-    server.handler = () => (++n <= 2 ? { status: 503, json: { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' } } : { json: { experiment_id: '9' } });
+    server.handler = () =>
+      ++n <= 2
+        ? { status: 503, json: { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' } }
+        : { json: { experiment_id: '9' } };
     const client = new MlflowRestClient({ trackingUri: server.url, retries: 2, retryBaseDelayMs: 0 });
     await expect(client.createExperiment('x')).resolves.toBe('9');
     expect(server.received).toHaveLength(3);
@@ -260,7 +299,10 @@ describe('MLflow REST tracker', () => {
 
   it('sends credentials as headers and never shows them in messages', async () => {
     server.handler = () => ({ status: 403, json: { error_code: 'PERMISSION_DENIED', message: 'no' } });
-    const withUser = new MlflowRestClient({ trackingUri: server.url.replace('http://', 'http://ana:p%40ss@'), retries: 0 });
+    const withUser = new MlflowRestClient({
+      trackingUri: server.url.replace('http://', 'http://ana:p%40ss@'),
+      retries: 0,
+    });
     const err = (await withUser.createExperiment('x').catch((e: unknown) => e)) as Error;
     expect(server.received[0]?.headers.authorization).toBe(`Basic ${Buffer.from('ana:p@ss').toString('base64')}`);
     expect(err.message).not.toMatch(/p%40ss|p@ss|ana/);
@@ -286,7 +328,9 @@ describe('MLflow REST tracker', () => {
       [950, 50, 0],
       [200, 0, 0],
     ]);
-    const steps = server.received.flatMap((r) => (r.body as { metrics: { step: number }[] }).metrics.map((m) => m.step));
+    const steps = server.received.flatMap((r) =>
+      (r.body as { metrics: { step: number }[] }).metrics.map((m) => m.step),
+    );
     expect(steps).toEqual(metrics.map((m) => m.step));
   });
 
@@ -312,6 +356,8 @@ describe('MLflow REST tracker', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/not uploaded.*s3:\/\/bucket.*slidepipe\.localArtifact\/models\/head\.onnx/);
     const last = server.posts('runs/log-batch').at(-1)?.body as { tags: { key: string; value: string }[] };
-    expect(last.tags).toEqual([{ key: 'slidepipe.localArtifact/models/head.onnx', value: expect.stringMatching(new RegExp(`:${file}$`)) }]);
+    expect(last.tags).toEqual([
+      { key: 'slidepipe.localArtifact/models/head.onnx', value: expect.stringMatching(new RegExp(`:${file}$`)) },
+    ]);
   });
 });

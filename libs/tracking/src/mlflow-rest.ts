@@ -51,7 +51,11 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Splits one logical batch into requests within the server's per-request limits. */
-export function splitBatch(batch: { metrics?: readonly MetricPoint[]; params?: readonly KeyValue[]; tags?: readonly KeyValue[] }) {
+export function splitBatch(batch: {
+  metrics?: readonly MetricPoint[];
+  params?: readonly KeyValue[];
+  tags?: readonly KeyValue[];
+}) {
   const metrics = [...(batch.metrics ?? [])];
   const params = [...(batch.params ?? [])];
   const tags = [...(batch.tags ?? [])];
@@ -83,10 +87,16 @@ export class MlflowRestClient {
     try {
       url = new URL(opts.trackingUri);
     } catch {
-      throw new TrackingError('TRACKING_CONFIG', `mlflow: tracking URI is not a valid URL: expected http(s)://host[:port], got ${JSON.stringify(redact(opts.trackingUri))}`);
+      throw new TrackingError(
+        'TRACKING_CONFIG',
+        `mlflow: tracking URI is not a valid URL: expected http(s)://host[:port], got ${JSON.stringify(redact(opts.trackingUri))}`,
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TrackingError('TRACKING_CONFIG', `mlflow: the REST client needs an http(s) tracking URI, got ${url.protocol}`);
+      throw new TrackingError(
+        'TRACKING_CONFIG',
+        `mlflow: the REST client needs an http(s) tracking URI, got ${url.protocol}`,
+      );
     }
     // fetch refuses URLs with credentials, and they must never appear in messages either.
     const user = decodeURIComponent(url.username);
@@ -114,8 +124,17 @@ export class MlflowRestClient {
         experiment?: { experiment_id?: string; name?: string; artifact_location?: string; lifecycle_stage?: string };
       };
       const e = res.experiment;
-      if (!e?.experiment_id) throw new TrackingError('TRACKING_HTTP', `mlflow: GET experiments/get-by-name: the answer has no experiment (${this.baseUrl})`);
-      return { experimentId: String(e.experiment_id), name: e.name ?? name, artifactLocation: e.artifact_location, lifecycleStage: e.lifecycle_stage };
+      if (!e?.experiment_id)
+        throw new TrackingError(
+          'TRACKING_HTTP',
+          `mlflow: GET experiments/get-by-name: the answer has no experiment (${this.baseUrl})`,
+        );
+      return {
+        experimentId: String(e.experiment_id),
+        name: e.name ?? name,
+        artifactLocation: e.artifact_location,
+        lifecycleStage: e.lifecycle_stage,
+      };
     } catch (err) {
       if (err instanceof TrackingError && err.serverErrorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
       throw err;
@@ -125,7 +144,11 @@ export class MlflowRestClient {
   /** POST experiments/create; returns the new experiment's id. */
   async createExperiment(name: string): Promise<string> {
     const res = (await this.call('POST', 'experiments/create', { body: { name } })) as { experiment_id?: string };
-    if (!res.experiment_id) throw new TrackingError('TRACKING_HTTP', `mlflow: POST experiments/create: the answer has no experiment_id (${this.baseUrl})`);
+    if (!res.experiment_id)
+      throw new TrackingError(
+        'TRACKING_HTTP',
+        `mlflow: POST experiments/create: the answer has no experiment_id (${this.baseUrl})`,
+      );
     return String(res.experiment_id);
   }
 
@@ -134,7 +157,10 @@ export class MlflowRestClient {
     const found = await this.getExperimentByName(name);
     if (found && found.lifecycleStage !== 'deleted') return found.experimentId;
     if (found) {
-      throw new TrackingError('TRACKING_CONFIG', `mlflow: experiment ${JSON.stringify(name)} is deleted on ${this.baseUrl}: restore it or choose another name`);
+      throw new TrackingError(
+        'TRACKING_CONFIG',
+        `mlflow: experiment ${JSON.stringify(name)} is deleted on ${this.baseUrl}: restore it or choose another name`,
+      );
     }
     try {
       return await this.createExperiment(name);
@@ -148,7 +174,13 @@ export class MlflowRestClient {
   }
 
   /** POST runs/create. */
-  async createRun(args: { experimentId: string; runName: string; startTime: number; userId?: string; tags?: readonly KeyValue[] }): Promise<RestRunInfo> {
+  async createRun(args: {
+    experimentId: string;
+    runName: string;
+    startTime: number;
+    userId?: string;
+    tags?: readonly KeyValue[];
+  }): Promise<RestRunInfo> {
     for (const t of args.tags ?? []) {
       checkKey('tag', t.key);
       checkValueLength('tag', t.key, t.value);
@@ -165,12 +197,16 @@ export class MlflowRestClient {
     };
     const info = res.run?.info;
     const runId = info?.run_id ?? info?.run_uuid;
-    if (!runId) throw new TrackingError('TRACKING_HTTP', `mlflow: POST runs/create: the answer has no run id (${this.baseUrl})`);
+    if (!runId)
+      throw new TrackingError('TRACKING_HTTP', `mlflow: POST runs/create: the answer has no run id (${this.baseUrl})`);
     return { runId, experimentId: String(info?.experiment_id ?? args.experimentId), artifactUri: info?.artifact_uri };
   }
 
   /** POST runs/log-batch, split into several requests when over MLflow's per-request limits. */
-  async logBatch(runId: string, batch: { metrics?: readonly MetricPoint[]; params?: readonly KeyValue[]; tags?: readonly KeyValue[] }): Promise<void> {
+  async logBatch(
+    runId: string,
+    batch: { metrics?: readonly MetricPoint[]; params?: readonly KeyValue[]; tags?: readonly KeyValue[] },
+  ): Promise<void> {
     for (const m of batch.metrics ?? []) checkMetric(m.key, m.value, m.step);
     for (const p of batch.params ?? []) {
       checkKey('param', p.key);
@@ -184,7 +220,12 @@ export class MlflowRestClient {
       await this.call('POST', 'runs/log-batch', {
         body: {
           run_id: runId,
-          metrics: part.metrics.map((m) => ({ key: m.key, value: jsonDouble(m.value), timestamp: Math.trunc(m.timestamp), step: m.step })),
+          metrics: part.metrics.map((m) => ({
+            key: m.key,
+            value: jsonDouble(m.value),
+            timestamp: Math.trunc(m.timestamp),
+            step: m.step,
+          })),
           params: part.params.map((p) => ({ key: p.key, value: p.value })),
           tags: part.tags.map((t) => ({ key: t.key, value: t.value })),
         },
@@ -214,7 +255,14 @@ export class MlflowRestClient {
     const data = await readFile(localFile).catch((cause: Error) => {
       throw new TrackingError('TRACKING_IO', `mlflow: cannot read artifact ${localFile}: ${cause.message}`, { cause });
     });
-    await this.send('PUT', url, `PUT mlflow-artifacts/${segments.join('/')}`, data, 'application/octet-stream', 600_000);
+    await this.send(
+      'PUT',
+      url,
+      `PUT mlflow-artifacts/${segments.join('/')}`,
+      data,
+      'application/octet-stream',
+      600_000,
+    );
     return true;
   }
 
@@ -233,20 +281,41 @@ export class MlflowRestClient {
     return undefined;
   }
 
-  private async call(method: 'GET' | 'POST', endpoint: string, opts: { query?: Record<string, string>; body?: unknown }): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST',
+    endpoint: string,
+    opts: { query?: Record<string, string>; body?: unknown },
+  ): Promise<unknown> {
     let url = `${this.baseUrl}/api/2.0/mlflow/${endpoint}`;
     if (opts.query) url += `?${new URLSearchParams(opts.query).toString()}`;
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const text = await this.send(method, url, `${method} ${endpoint}`, body, body === undefined ? undefined : 'application/json', this.timeoutMs);
+    const text = await this.send(
+      method,
+      url,
+      `${method} ${endpoint}`,
+      body,
+      body === undefined ? undefined : 'application/json',
+      this.timeoutMs,
+    );
     if (text.trim() === '') return {};
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new TrackingError('TRACKING_HTTP', `mlflow: ${method} ${endpoint}: the answer is not JSON: ${snippet(text)} (${this.baseUrl})`);
+      throw new TrackingError(
+        'TRACKING_HTTP',
+        `mlflow: ${method} ${endpoint}: the answer is not JSON: ${snippet(text)} (${this.baseUrl})`,
+      );
     }
   }
 
-  private async send(method: string, url: string, what: string, body: string | Buffer | undefined, contentType: string | undefined, timeoutMs: number): Promise<string> {
+  private async send(
+    method: string,
+    url: string,
+    what: string,
+    body: string | Buffer | undefined,
+    contentType: string | undefined,
+    timeoutMs: number,
+  ): Promise<string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (contentType) headers['content-type'] = contentType;
     if (this.authorization) headers['authorization'] = this.authorization;
@@ -259,7 +328,11 @@ export class MlflowRestClient {
           await sleep(this.retryBaseDelayMs * 2 ** attempt);
           continue;
         }
-        throw new TrackingError('TRACKING_NETWORK', `mlflow: ${what}: cannot reach ${this.baseUrl}: ${networkReason(cause, timeoutMs)}`, { cause });
+        throw new TrackingError(
+          'TRACKING_NETWORK',
+          `mlflow: ${what}: cannot reach ${this.baseUrl}: ${networkReason(cause, timeoutMs)}`,
+          { cause },
+        );
       }
       const text = await res.text().catch(() => '');
       if (res.ok) return text;
@@ -277,10 +350,14 @@ export class MlflowRestClient {
         // Proxies answer with HTML or plain text; a snippet of it is shown instead.
       }
       const detail = code || message ? `${code ?? 'error'}: ${message ?? ''}`.trim() : snippet(text) || res.statusText;
-      throw new TrackingError('TRACKING_HTTP', `mlflow: ${what} failed with HTTP ${res.status}: ${detail} (${this.baseUrl})`, {
-        status: res.status,
-        serverErrorCode: code,
-      });
+      throw new TrackingError(
+        'TRACKING_HTTP',
+        `mlflow: ${what} failed with HTTP ${res.status}: ${detail} (${this.baseUrl})`,
+        {
+          status: res.status,
+          serverErrorCode: code,
+        },
+      );
     }
   }
 }

@@ -11,7 +11,7 @@ export class ProtoWriter {
   private readonly parts: Uint8Array[] = [];
 
   private key(field: number, wire: number): void {
-    this.varint(BigInt(field) << 3n | BigInt(wire));
+    this.varint((BigInt(field) << 3n) | BigInt(wire));
   }
 
   private varint(value: bigint): void {

@@ -69,7 +69,11 @@ describe('TensorBoardWriter', () => {
 
     const events = readEvents(readFileSync(w.path));
     expect(events).toHaveLength(5);
-    expect(events[1]).toEqual({ wallTime: 1_700_000_001.5, step: 1, values: [{ tag: 'train/loss', simpleValue: Math.fround(0.1) }] });
+    expect(events[1]).toEqual({
+      wallTime: 1_700_000_001.5,
+      step: 1,
+      values: [{ tag: 'train/loss', simpleValue: Math.fround(0.1) }],
+    });
     expect(events[2]?.step).toBe(2);
     expect(events[2]?.wallTime).toBe(1_700_000_003);
     expect(events[2]?.values.map((v) => v.tag)).toEqual(['val/auc', 'val/ap', 'val/f2@0.5']);

@@ -73,7 +73,10 @@ function checkStep(step: number): void {
 
 function checkTag(tag: string): void {
   if (typeof tag !== 'string' || tag.length === 0) {
-    throw new TrackingError('TRACKING_INVALID', `tensorboard: a tag must be a non-empty string, got ${JSON.stringify(tag)}`);
+    throw new TrackingError(
+      'TRACKING_INVALID',
+      `tensorboard: a tag must be a non-empty string, got ${JSON.stringify(tag)}`,
+    );
   }
 }
 
@@ -125,7 +128,11 @@ export class TensorBoardWriter {
       // 'wx': never append to or clobber another writer's file.
       fd = openSync(path, 'wx');
     } catch (cause) {
-      throw new TrackingError('TRACKING_IO', `tensorboard: cannot create event file ${path}: ${(cause as Error).message}`, { cause });
+      throw new TrackingError(
+        'TRACKING_IO',
+        `tensorboard: cannot create event file ${path}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     const w = new TensorBoardWriter(path, fd, opts);
     openWriters.add(w);
@@ -173,7 +180,10 @@ export class TensorBoardWriter {
         .string(TENSOR_STRING_VAL, markdown);
       // TextPluginData(version=0) serialises to nothing, so the plugin name is all there is.
       const metadata = new ProtoWriter().message(METADATA_PLUGIN_DATA, new ProtoWriter().string(PLUGIN_NAME, 'text'));
-      const value = new ProtoWriter().string(VALUE_TAG, tag).message(VALUE_METADATA, metadata).message(VALUE_TENSOR, tensor);
+      const value = new ProtoWriter()
+        .string(VALUE_TAG, tag)
+        .message(VALUE_METADATA, metadata)
+        .message(VALUE_TENSOR, tensor);
       e.message(EVENT_SUMMARY, new ProtoWriter().message(SUMMARY_VALUE, value));
     });
   }
@@ -231,7 +241,9 @@ export class TensorBoardWriter {
       let off = 0;
       while (off < data.length) off += writeSync(this.fd as number, data, off, data.length - off);
     } catch (cause) {
-      throw new TrackingError('TRACKING_IO', `tensorboard: cannot write ${this.path}: ${(cause as Error).message}`, { cause });
+      throw new TrackingError('TRACKING_IO', `tensorboard: cannot write ${this.path}: ${(cause as Error).message}`, {
+        cause,
+      });
     }
   }
 }

@@ -5,7 +5,14 @@ import { basename, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TrackingError } from './errors';
 import { checkKey, checkMetric, checkStep, checkValueLength, stringifyParams, type Params } from './keys';
-import { DEFAULT_EXPERIMENT_ID, MlflowFileStore, type FileRunInfo, type KeyValue, type MetricPoint, type RunStatus } from './mlflow-file-store';
+import {
+  DEFAULT_EXPERIMENT_ID,
+  MlflowFileStore,
+  type FileRunInfo,
+  type KeyValue,
+  type MetricPoint,
+  type RunStatus,
+} from './mlflow-file-store';
 import { MlflowRestClient, redact, type RestRunInfo } from './mlflow-rest';
 
 export type EndStatus = Extract<RunStatus, 'FINISHED' | 'FAILED' | 'KILLED'>;
@@ -99,7 +106,10 @@ function checkArtifactPath(artifactPath: string | undefined): void {
   if (artifactPath === undefined || artifactPath === '') return;
   const norm = posix.normalize(artifactPath);
   if (norm.startsWith('/') || norm === '..' || norm.startsWith('../')) {
-    throw new TrackingError('TRACKING_INVALID', `mlflow: artifact path must stay inside the run's artifacts, got ${JSON.stringify(artifactPath)}`);
+    throw new TrackingError(
+      'TRACKING_INVALID',
+      `mlflow: artifact path must stay inside the run's artifacts, got ${JSON.stringify(artifactPath)}`,
+    );
   }
 }
 
@@ -107,7 +117,9 @@ function statOrThrow(localPath: string) {
   try {
     return statSync(localPath);
   } catch (cause) {
-    throw new TrackingError('TRACKING_IO', `mlflow: cannot read artifact ${localPath}: ${(cause as Error).message}`, { cause });
+    throw new TrackingError('TRACKING_IO', `mlflow: cannot read artifact ${localPath}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
@@ -139,7 +151,9 @@ abstract class BaseRun implements TrackedRun {
 
   protected enqueue(what: string, fn: () => Promise<void> | void): Promise<void> {
     if (this.ended) {
-      return Promise.reject(new TrackingError('TRACKING_STATE', `mlflow: ${what} on run ${this.name} (${this.runId}) after end()`));
+      return Promise.reject(
+        new TrackingError('TRACKING_STATE', `mlflow: ${what} on run ${this.name} (${this.runId}) after end()`),
+      );
     }
     const p = this.queue.then(fn);
     this.queue = p.catch(() => undefined);
@@ -185,7 +199,11 @@ abstract class BaseRun implements TrackedRun {
     return p;
   }
 
-  protected abstract write(batch: { metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }): Promise<void> | void;
+  protected abstract write(batch: {
+    metrics?: MetricPoint[];
+    params?: KeyValue[];
+    tags?: KeyValue[];
+  }): Promise<void> | void;
   protected abstract artifact(localPath: string, artifactPath: string | undefined): Promise<void> | void;
   protected abstract finish(status: EndStatus, endTime: number): Promise<void> | void;
 }
@@ -210,7 +228,9 @@ class FileRun extends BaseRun {
     const st = statOrThrow(localPath);
     const dir = this.store.artifactDir(this.info);
     if (!dir) {
-      this.warn(`run ${this.name}: artifact ${localPath} not copied: the experiment stores artifacts at ${this.info.artifactUri}, which this file store cannot write`);
+      this.warn(
+        `run ${this.name}: artifact ${localPath} not copied: the experiment stores artifacts at ${this.info.artifactUri}, which this file store cannot write`,
+      );
       return;
     }
     const destDir = artifactPath ? join(dir, artifactPath) : dir;
@@ -218,7 +238,11 @@ class FileRun extends BaseRun {
       mkdirSync(destDir, { recursive: true });
       cpSync(localPath, join(destDir, basename(localPath)), { recursive: st.isDirectory() });
     } catch (cause) {
-      throw new TrackingError('TRACKING_IO', `mlflow: cannot copy artifact ${localPath} into ${destDir}: ${(cause as Error).message}`, { cause });
+      throw new TrackingError(
+        'TRACKING_IO',
+        `mlflow: cannot copy artifact ${localPath} into ${destDir}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
   protected finish(status: EndStatus, endTime: number): void {
@@ -264,8 +288,13 @@ class RestRun extends BaseRun {
         // The server does not proxy artifacts, and writing to its store (s3://, a server path)
         // would need that store's own client: record where the file is instead.
         const rel = [artifactPath, basename(localPath)].filter(Boolean).join('/');
-        const key = `slidepipe.localArtifact/${rel}`.replace(/[^/\w.\- ]/g, '_').replace(/\/+/g, '/').slice(0, 250);
-        this.warn(`run ${this.name}: artifact ${localPath} not uploaded (artifact URI ${this.info.artifactUri ?? 'unknown'} is not served by ${this.client.baseUrl}); its path is recorded in tag ${key}`);
+        const key = `slidepipe.localArtifact/${rel}`
+          .replace(/[^/\w.\- ]/g, '_')
+          .replace(/\/+/g, '/')
+          .slice(0, 250);
+        this.warn(
+          `run ${this.name}: artifact ${localPath} not uploaded (artifact URI ${this.info.artifactUri ?? 'unknown'} is not served by ${this.client.baseUrl}); its path is recorded in tag ${key}`,
+        );
         await this.client.logBatch(this.runId, { tags: [{ key, value: `${hostname()}:${localPath}` }] });
         return;
       }
@@ -330,7 +359,10 @@ export class FileStoreTracker extends BaseTracker {
   protected async experimentById(id: string): Promise<string> {
     this.store.ensureRoot();
     if (!this.store.readExperiment(id)) {
-      throw new TrackingError('TRACKING_CONFIG', `tracking: no experiment ${id} in ${this.store.root} (MLFLOW_EXPERIMENT_ID)`);
+      throw new TrackingError(
+        'TRACKING_CONFIG',
+        `tracking: no experiment ${id} in ${this.store.root} (MLFLOW_EXPERIMENT_ID)`,
+      );
     }
     return id;
   }
@@ -365,7 +397,13 @@ export class RestTracker extends BaseTracker {
     return id;
   }
   protected async createRun(experimentId: string, name: string, tags: KeyValue[]): Promise<TrackedRun> {
-    const info = await this.client.createRun({ experimentId, runName: name, startTime: this.now(), userId: this.user, tags });
+    const info = await this.client.createRun({
+      experimentId,
+      runName: name,
+      startTime: this.now(),
+      userId: this.user,
+      tags,
+    });
     return new RestRun(this.client, info, name, this.now, this.warn);
   }
 }
@@ -374,5 +412,7 @@ export class RestTracker extends BaseTracker {
 export function createTracker(opts: TrackerOptions = {}): Tracker {
   const env = opts.env ?? process.env;
   const target = resolveTrackingTarget(env['MLFLOW_TRACKING_URI'], opts.cwd);
-  return target.kind === 'rest' ? new RestTracker(target.uri, { ...opts, env }) : new FileStoreTracker(target.root, { ...opts, env });
+  return target.kind === 'rest'
+    ? new RestTracker(target.uri, { ...opts, env })
+    : new FileStoreTracker(target.root, { ...opts, env });
 }

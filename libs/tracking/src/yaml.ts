@@ -5,7 +5,8 @@
 export type YamlScalar = string | number | null | readonly [];
 
 // YAML 1.1 (PyYAML) reads these plain words as booleans or null, so strings like them are quoted.
-const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/;
+const YAML11_SPECIAL =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/;
 // Plain scalars we are sure every YAML reader takes back as the same string: a letter, `_` or
 // `/` first (so never a number), then no space, no `#`, no flow characters, and no trailing `:`.
 const SAFE_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./:@+-]*$/;

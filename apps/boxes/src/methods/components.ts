@@ -9,16 +9,24 @@ const NEIGHBOURS = [-1, 0, 1].flatMap((dr) => [-1, 0, 1].map((dc) => [dc, dr] as
 
 export const components: BoxMethodDef = {
   name: 'components',
-  description: 'connected components (8-neighbours) of positive patches, keeping positives with at least min_neighbors 8-neighbours scoring neighbor_threshold or more',
+  description:
+    'connected components (8-neighbours) of positive patches, keeping positives with at least min_neighbors 8-neighbours scoring neighbor_threshold or more',
   params: {
     ...COMMON_PARAMS,
-    min_neighbors: { type: 'integer', default: 1, min: 0, max: 8, description: '8-neighbours at or above neighbor_threshold a positive patch needs to be kept' },
+    min_neighbors: {
+      type: 'integer',
+      default: 1,
+      min: 0,
+      max: 8,
+      description: '8-neighbours at or above neighbor_threshold a positive patch needs to be kept',
+    },
     neighbor_threshold: {
       type: 'number',
       default: 0.25,
       min: 0,
       max: 1,
-      description: 'score a neighbour needs to count; below threshold, as a lesion on few patches only half covers its neighbours',
+      description:
+        'score a neighbour needs to count; below threshold, as a lesion on few patches only half covers its neighbours',
     },
   },
   propose(grid: ScoreGrid, params: Params): Region[] {
@@ -31,7 +39,9 @@ export const components: BoxMethodDef = {
       return j >= 0 && grid.score[j] >= neighbourThreshold;
     };
     // The filter looks at the unfiltered scores, so it does not erode regions from outside in.
-    const kept = pos.filter((i) => NEIGHBOURS.filter(([dc, dr]) => counts(grid.col[i] + dc, grid.row[i] + dr)).length >= minNeighbours);
+    const kept = pos.filter(
+      (i) => NEIGHBOURS.filter(([dc, dr]) => counts(grid.col[i] + dc, grid.row[i] + dr)).length >= minNeighbours,
+    );
     const keep = new Uint8Array(grid.n);
     for (const i of kept) keep[i] = 1;
     const sets = new DisjointSets(grid.n);

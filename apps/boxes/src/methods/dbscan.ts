@@ -9,8 +9,20 @@ export const dbscan: BoxMethodDef = {
   description: 'DBSCAN clusters of positive patch centres; unclustered (noise) patches are dropped',
   params: {
     ...COMMON_PARAMS,
-    eps_strides: { type: 'number', default: 1.5, min: 0.5, max: 20, description: 'neighbourhood radius, in grid strides (1.5 reaches the 8 neighbours)' },
-    min_points: { type: 'integer', default: 2, min: 1, max: 1000, description: 'positives (itself included) within eps that make a core point' },
+    eps_strides: {
+      type: 'number',
+      default: 1.5,
+      min: 0.5,
+      max: 20,
+      description: 'neighbourhood radius, in grid strides (1.5 reaches the 8 neighbours)',
+    },
+    min_points: {
+      type: 'integer',
+      default: 2,
+      min: 1,
+      max: 1000,
+      description: 'positives (itself included) within eps that make a core point',
+    },
   },
   propose(grid: ScoreGrid, params: Params): Region[] {
     const threshold = params.threshold as number;

@@ -11,14 +11,25 @@ function gap(a: Box, b: Box): number {
   return Math.max(Math.max(a.x1, b.x1) - Math.min(a.x2, b.x2), Math.max(a.y1, b.y1) - Math.min(a.y2, b.y2));
 }
 
-const union = (a: Box, b: Box): Box => ({ x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1), x2: Math.max(a.x2, b.x2), y2: Math.max(a.y2, b.y2) });
+const union = (a: Box, b: Box): Box => ({
+  x1: Math.min(a.x1, b.x1),
+  y1: Math.min(a.y1, b.y1),
+  x2: Math.max(a.x2, b.x2),
+  y2: Math.max(a.y2, b.y2),
+});
 
 export const merge: BoxMethodDef = {
   name: 'merge',
   description: 'unite touching or overlapping positive patch boxes, then their enclosing boxes, until none touch',
   params: {
     ...COMMON_PARAMS,
-    gap0: { type: 'number', default: 0, min: 0, max: 100000, description: 'boxes closer than this (level-0 px) also merge' },
+    gap0: {
+      type: 'number',
+      default: 0,
+      min: 0,
+      max: 100000,
+      description: 'boxes closer than this (level-0 px) also merge',
+    },
   },
   propose(grid: ScoreGrid, params: Params): Region[] {
     const gap0 = params.gap0 as number;
@@ -39,13 +50,18 @@ export const merge: BoxMethodDef = {
       }
     }
     // Then unite enclosing boxes until stable: a region's box may reach another region.
-    let groups = sets.groups(pos).map((members) => ({ members, box: members.map((m) => grid.footprint(m)).reduce(union) }));
-    for (let changed = true; changed; ) {
+    let groups = sets
+      .groups(pos)
+      .map((members) => ({ members, box: members.map((m) => grid.footprint(m)).reduce(union) }));
+    for (let changed = true; changed;) {
       changed = false;
       for (let a = 0; a < groups.length; a++) {
         for (let b = a + 1; b < groups.length; b++) {
           if (gap(groups[a].box, groups[b].box) <= gap0) {
-            groups[a] = { members: [...groups[a].members, ...groups[b].members], box: union(groups[a].box, groups[b].box) };
+            groups[a] = {
+              members: [...groups[a].members, ...groups[b].members],
+              box: union(groups[a].box, groups[b].box),
+            };
             groups.splice(b, 1);
             b = a;
             changed = true;

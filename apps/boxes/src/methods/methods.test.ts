@@ -27,7 +27,10 @@ describe('components', () => {
 
   it('groups 8-connected positives and drops those without enough neighbours', () => {
     // The lone # at (7,2) has no neighbour >= 0.25; the pair at (5,4)/(6,5) is diagonal, and 4 counts as a neighbour (0.4 >= 0.25).
-    expect(regions('components', g)).toEqual([['1,1', '1,2', '2,1', '2,2'], ['5,4', '6,5']]);
+    expect(regions('components', g)).toEqual([
+      ['1,1', '1,2', '2,1', '2,2'],
+      ['5,4', '6,5'],
+    ]);
     expect(regions('components:min_neighbors=0', g)).toEqual([['1,1', '1,2', '2,1', '2,2'], ['5,4', '6,5'], ['7,2']]);
     // With 2 neighbours needed, (6,5) keeps (5,4) and 4 (0.4); (5,4) has (6,5) and 4: both stay. 3 needed: only the 2x2 block.
     expect(regions('components:min_neighbors=3', g)).toEqual([['1,1', '1,2', '2,1', '2,2']]);
@@ -81,20 +84,35 @@ describe('dbscan', () => {
     expect(regions('dbscan', g)).toEqual([['0,0', '0,1', '1,0']]);
     expect(regions('dbscan:min_points=1', g)).toEqual([['0,0', '0,1', '1,0'], ['3,4'], ['5,4'], ['6,2']]);
     // Two strides reach (3,4)-(5,4); sqrt(5) strides would not link (6,2) to (5,4) at eps 2.
-    expect(regions('dbscan:eps_strides=2', g)).toEqual([['0,0', '0,1', '1,0'], ['3,4', '5,4']]);
+    expect(regions('dbscan:eps_strides=2', g)).toEqual([
+      ['0,0', '0,1', '1,0'],
+      ['3,4', '5,4'],
+    ]);
   });
 });
 
 describe('registry', () => {
   it('lists three methods with complete, recorded parameters', () => {
     expect(METHODS.map((m) => m.name)).toEqual(['components', 'merge', 'dbscan']);
-    expect(methodFromRecipe('dbscan:eps_strides=2').params).toEqual({ threshold: 0.5, score: 'topk', k_tiles: 1, eps_strides: 2, min_points: 2 });
+    expect(methodFromRecipe('dbscan:eps_strides=2').params).toEqual({
+      threshold: 0.5,
+      score: 'topk',
+      k_tiles: 1,
+      eps_strides: 2,
+      min_points: 2,
+    });
   });
 
   it('refuses unknown methods and parameters, and values out of range', () => {
-    expect(() => methodFromRecipe('kmeans')).toThrow(/--method: expected one of components, merge, dbscan, random, got "kmeans"/);
-    expect(() => methodFromRecipe('merge:gap=3')).toThrow(/unknown parameter "gap" \(known: threshold, score, k_tiles, gap0\)/);
-    expect(() => methodFromRecipe('components:min_neighbors=9')).toThrow(/min_neighbors: expected an integer in \[0, 8\], got "9"/);
+    expect(() => methodFromRecipe('kmeans')).toThrow(
+      /--method: expected one of components, merge, dbscan, random, got "kmeans"/,
+    );
+    expect(() => methodFromRecipe('merge:gap=3')).toThrow(
+      /unknown parameter "gap" \(known: threshold, score, k_tiles, gap0\)/,
+    );
+    expect(() => methodFromRecipe('components:min_neighbors=9')).toThrow(
+      /min_neighbors: expected an integer in \[0, 8\], got "9"/,
+    );
     expect(() => methodFromRecipe('components:score=sum')).toThrow(/score: expected one of topk, max, mean, got "sum"/);
     expect(() => methodFromRecipe('dbscan:min_points')).toThrow(/expected key=value/);
   });

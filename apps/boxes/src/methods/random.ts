@@ -9,10 +9,17 @@ import type { BoxMethodDef, Region } from './types';
 
 export const random: BoxMethodDef = {
   name: 'random',
-  description: 'baseline: blocks of size x size patches at random patch positions (seeded), scores ignored; use with -n and --no-refine',
+  description:
+    'baseline: blocks of size x size patches at random patch positions (seeded), scores ignored; use with -n and --no-refine',
   params: {
     count: { type: 'integer', default: 8, min: 1, max: 1000, description: 'regions proposed per slide (keep >= -n)' },
-    size: { type: 'integer', default: 2, min: 1, max: 16, description: 'block side in patches (2 x 512 level-0 px ~ a median DigiLut box)' },
+    size: {
+      type: 'integer',
+      default: 2,
+      min: 1,
+      max: 16,
+      description: 'block side in patches (2 x 512 level-0 px ~ a median DigiLut box)',
+    },
     seed: { type: 'integer', default: 0, min: 0, max: 2 ** 31 - 1, description: 'random seed' },
   },
   propose(grid: ScoreGrid, params: Params): Region[] {

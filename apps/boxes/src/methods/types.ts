@@ -18,19 +18,27 @@ export interface BoxMethodDef {
 
 /** Parameters every method takes. */
 export const COMMON_PARAMS: ParamSpecs = {
-  threshold: { type: 'number', default: 0.5, min: 0, max: 1, description: 'a patch is positive when its score is >= this' },
+  threshold: {
+    type: 'number',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    description: 'a patch is positive when its score is >= this',
+  },
   score: {
     type: 'string',
     default: 'topk',
     oneOf: ['topk', 'max', 'mean'],
-    description: 'box score: mean of the best member scores over k_tiles patch footprints (missing count 0), the best, or the mean',
+    description:
+      'box score: mean of the best member scores over k_tiles patch footprints (missing count 0), the best, or the mean',
   },
   k_tiles: {
     type: 'number',
     default: 1,
     min: 0.1,
     max: 100,
-    description: 'score=topk averages the best k_tiles x tile area / stride area patches (1 tile: 1 patch side by side, 4 at half stride)',
+    description:
+      'score=topk averages the best k_tiles x tile area / stride area patches (1 tile: 1 patch side by side, 4 at half stride)',
   },
 };
 

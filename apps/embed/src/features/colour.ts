@@ -13,8 +13,16 @@ export const FINE = { lo: -0.25, width: 0.005, bins: 600 };
 
 export const COLOUR_FEATURE_NAMES: readonly string[] = [
   'tissue_fraction',
-  'r_mean', 'g_mean', 'b_mean', 'r_std', 'g_std', 'b_std',
-  'h_mean', 'h_std', 'e_mean', 'e_std',
+  'r_mean',
+  'g_mean',
+  'b_mean',
+  'r_std',
+  'g_std',
+  'b_std',
+  'h_mean',
+  'h_std',
+  'e_mean',
+  'e_std',
   ...PERCENTILES.map((p) => `h_p${p * 100}`),
   ...PERCENTILES.map((p) => `e_p${p * 100}`),
   ...Array.from({ length: H_HIST.bins }, (_, i) => `h_hist${i}`),
@@ -34,7 +42,18 @@ export interface PixelPlanes {
 }
 
 // Sums of the pixel pass, by index into a Float64Array.
-const A_TISSUE = 0, A_R = 1, A_G = 2, A_B = 3, A_R2 = 4, A_G2 = 5, A_B2 = 6, A_H = 7, A_H2 = 8, A_E = 9, A_E2 = 10, A_HPOS = 11;
+const A_TISSUE = 0,
+  A_R = 1,
+  A_G = 2,
+  A_B = 3,
+  A_R2 = 4,
+  A_G2 = 5,
+  A_B2 = 6,
+  A_H = 7,
+  A_H2 = 8,
+  A_E = 9,
+  A_E2 = 10,
+  A_HPOS = 11;
 
 /** The pixel pass's colour and stain sums and histograms. */
 export interface ColourSums {
@@ -62,8 +81,18 @@ export function pixelPass(data: Uint8Array, n: number, s: PixelPlanes): ColourSu
   const qLast = GLCM_LEVELS - 1;
   const t = TISSUE_MAX_VALUE;
   // Local sums (written back once): typed-array writes per pixel cost more than the arithmetic.
-  let tissue = 0, sr = 0, sg = 0, sb = 0, sr2 = 0, sg2 = 0, sb2 = 0;
-  let sh = 0, sh2 = 0, se = 0, se2 = 0, hPositive = 0;
+  let tissue = 0,
+    sr = 0,
+    sg = 0,
+    sb = 0,
+    sr2 = 0,
+    sg2 = 0,
+    sb2 = 0;
+  let sh = 0,
+    sh2 = 0,
+    se = 0,
+    se2 = 0,
+    hPositive = 0;
   for (let i = 0, p = 0; i < n; i++, p += 3) {
     const r = data[p];
     const g = data[p + 1];

@@ -7,7 +7,11 @@ export const NUCLEI_H = 0.35;
 export const MIN_BLOB_PX = 3;
 
 export const NUCLEI_FEATURE_NAMES: readonly string[] = [
-  'blobs_per_100px', 'blob_area_log', 'blob_area_cv', 'blob_fraction', 'blob_compact_share',
+  'blobs_per_100px',
+  'blob_area_log',
+  'blob_area_cv',
+  'blob_fraction',
+  'blob_compact_share',
 ];
 
 /**

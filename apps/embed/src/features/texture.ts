@@ -9,7 +9,9 @@ export const GLCM_DISTANCES = [1, 2];
 export const TEXTURE_FEATURE_NAMES: readonly string[] = [
   ...GLCM_DISTANCES.flatMap((d) => ['contrast', 'homogeneity', 'energy', 'correlation'].map((p) => `glcm_d${d}_${p}`)),
   ...Array.from({ length: 10 }, (_, i) => `lbp_riu2_${i}`),
-  'sobel_mean', 'sobel_std', 'laplacian_std',
+  'sobel_mean',
+  'sobel_std',
+  'laplacian_std',
 ];
 
 /** riu2 code of each 8-bit LBP pattern: the number of ones when uniform, else 9. */
@@ -81,7 +83,11 @@ function cooccurrence(hq: Uint8Array, w: number, h: number, d: number, m: Float6
 }
 
 // Sums of the neighbourhood pass.
-const N_COUNT = 0, N_G = 1, N_G2 = 2, N_L = 3, N_L2 = 4;
+const N_COUNT = 0,
+  N_G = 1,
+  N_G2 = 2,
+  N_L = 3,
+  N_L2 = 4;
 
 /** LBP codes, Sobel magnitude and Laplacian of grey over interior pixels. */
 function neighbourPass(grey: Uint8Array, w: number, h: number, lbp: Float64Array, acc: Float64Array): void {
@@ -92,14 +98,25 @@ function neighbourPass(grey: Uint8Array, w: number, h: number, lbp: Float64Array
   for (let y = 1; y + 1 < h; y++) {
     let i = y * w + 1;
     // A 3 x 3 window sliding right: left, centre and right columns of (north, middle, south).
-    let nw = grey[i - w - 1], nn = grey[i - w], ww = grey[i - 1], c = grey[i], sw = grey[i + w - 1], ss = grey[i + w];
+    let nw = grey[i - w - 1],
+      nn = grey[i - w],
+      ww = grey[i - 1],
+      c = grey[i],
+      sw = grey[i + w - 1],
+      ss = grey[i + w];
     for (let x = 1; x + 1 < w; x++, i++) {
       const ne = grey[i - w + 1];
       const ee = grey[i + 1];
       const se = grey[i + w + 1];
       const code =
-        (nw >= c ? 1 : 0) | (nn >= c ? 2 : 0) | (ne >= c ? 4 : 0) | (ee >= c ? 8 : 0) |
-        (se >= c ? 16 : 0) | (ss >= c ? 32 : 0) | (sw >= c ? 64 : 0) | (ww >= c ? 128 : 0);
+        (nw >= c ? 1 : 0) |
+        (nn >= c ? 2 : 0) |
+        (ne >= c ? 4 : 0) |
+        (ee >= c ? 8 : 0) |
+        (se >= c ? 16 : 0) |
+        (ss >= c ? 32 : 0) |
+        (sw >= c ? 64 : 0) |
+        (ww >= c ? 128 : 0);
       lbp[RIU2[code]]++;
       const gx = ne + 2 * ee + se - nw - 2 * ww - sw;
       const gy = sw + 2 * ss + se - nw - 2 * nn - ne;
@@ -128,7 +145,14 @@ function neighbourPass(grey: Uint8Array, w: number, h: number, lbp: Float64Array
  * Writes the TEXTURE_FEATURE_NAMES features of a w x h patch to out[at ...], from its grey
  * plane and its H density quantised to GLCM levels; returns the index after the last.
  */
-export function textureFeatures(grey: Uint8Array, hq: Uint8Array, w: number, h: number, out: Float32Array, at: number): number {
+export function textureFeatures(
+  grey: Uint8Array,
+  hq: Uint8Array,
+  w: number,
+  h: number,
+  out: Float32Array,
+  at: number,
+): number {
   let k = at;
   for (const d of GLCM_DISTANCES) {
     const m = new Float64Array(GLCM_LEVELS * GLCM_LEVELS);

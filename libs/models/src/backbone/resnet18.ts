@@ -59,7 +59,8 @@ function basicBlock(c: Ctx, x: string, name: string, cin: number, cout: number, 
   const a = c.g.op('Relu', [conv(c, x, `${name}.conv1`, cin, cout, 3, stride)]);
   const b = conv(c, a, `${name}.conv2`, cout, cout, 3, 1, 0.5);
   // The projection has no ReLU before it: gain sqrt(1/2) makes its std sqrt(1 / fan_in).
-  const shortcut = stride !== 1 || cin !== cout ? conv(c, x, `${name}.downsample`, cin, cout, 1, stride, Math.SQRT1_2) : x;
+  const shortcut =
+    stride !== 1 || cin !== cout ? conv(c, x, `${name}.downsample`, cin, cout, 1, stride, Math.SQRT1_2) : x;
   return c.g.op('Relu', [c.g.op('Add', [b, shortcut])]);
 }
 
@@ -101,7 +102,10 @@ export function buildResNet18Model(opts: ResNet18Options = {}): Uint8Array {
  * Builds the model and writes it to `path` through a temporary name and a rename, so a killed run
  * never leaves a partial model. Returns its size and sha256 (for a head's metadata).
  */
-export async function writeResNet18Model(path: string, opts: ResNet18Options = {}): Promise<{ bytes: number; sha256: string }> {
+export async function writeResNet18Model(
+  path: string,
+  opts: ResNet18Options = {},
+): Promise<{ bytes: number; sha256: string }> {
   const model = buildResNet18Model(opts);
   const tmp = `${path}.tmp-${process.pid}`;
   try {

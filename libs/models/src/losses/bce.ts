@@ -29,6 +29,8 @@ export const bceLoss: LossFunction = {
     };
   },
   check({ posWeight }) {
-    return Number.isFinite(posWeight) && posWeight > 0 ? undefined : `posWeight: expected a number > 0, received ${posWeight}`;
+    return Number.isFinite(posWeight) && posWeight > 0
+      ? undefined
+      : `posWeight: expected a number > 0, received ${posWeight}`;
   },
 };

@@ -38,7 +38,11 @@ describe('losses', () => {
     expect(LOSSES.bce.reference(0, 1, p).dLogit).toBeCloseTo(-0.5, 12);
     // Focal with gamma 0 is alpha-weighted BCE.
     const g0 = { ...p, gamma: 0 };
-    for (const [z, y] of [[1.3, 1], [-0.4, 0], [2, 0]]) {
+    for (const [z, y] of [
+      [1.3, 1],
+      [-0.4, 0],
+      [2, 0],
+    ]) {
       const w = y ? 0.25 : 0.75;
       expect(LOSSES.focal.reference(z, y, g0).loss).toBeCloseTo(w * LOSSES.bce.reference(z, y, p).loss, 12);
     }

@@ -10,7 +10,10 @@ const LOSS_WORDING: RecipeWording = {
   ...USAGE_WORDING,
   error(what, p) {
     if (p.kind !== 'unknown-name') return USAGE_WORDING.error(what, p);
-    return new ModelError('INVALID_PARAMETER', `${what}: expected one of ${p.known.join(', ')}, received ${JSON.stringify(p.name)}`);
+    return new ModelError(
+      'INVALID_PARAMETER',
+      `${what}: expected one of ${p.known.join(', ')}, received ${JSON.stringify(p.name)}`,
+    );
   },
 };
 

@@ -5,13 +5,7 @@ import type { LossName, LossParams } from '../losses/types';
 import { createSession, f32, outF32, scalarF32 } from '../onnx/session';
 import { createRng, fillDropoutMask, fillUniform } from '../random/rng';
 import { norm, randn, relError, toF64 } from '@slidepipe/testing';
-import {
-  buildMlpGradientModel,
-  buildMlpInferenceModel,
-  buildMlpTrainStepModel,
-  DEFAULT_ADAM,
-  MLP_IO,
-} from './graphs';
+import { buildMlpGradientModel, buildMlpInferenceModel, buildMlpTrainStepModel, DEFAULT_ADAM, MLP_IO } from './graphs';
 import { initMlpParams, mlpLayout, type MlpParam, type MlpSpec } from './params';
 import { mlpLogitsF64, mlpLossF64 } from './reference';
 

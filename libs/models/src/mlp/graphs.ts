@@ -132,7 +132,10 @@ export function buildMlpInferenceModel(
     for (const info of layout) {
       const p = byName.get(info.name);
       if (!p || p.data.length !== info.dims.reduce((a, b) => a * b, 1)) {
-        throw new ModelError('INVALID_PARAMETER', `parameter ${info.name}: missing or not of shape [${info.dims.join(', ')}]`);
+        throw new ModelError(
+          'INVALID_PARAMETER',
+          `parameter ${info.name}: missing or not of shape [${info.dims.join(', ')}]`,
+        );
       }
       g.initializer(info.name, { dtype: 'float32', dims: info.dims, data: p.data });
     }
@@ -170,10 +173,7 @@ export function buildMlpGradientModel(spec: MlpSpec, opts: MlpLossGraphOptions):
  *   p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * Outputs: loss, then `<name>.next`, `<name>.m.next`, `<name>.v.next` for each parameter.
  */
-export function buildMlpTrainStepModel(
-  spec: MlpSpec,
-  opts: MlpLossGraphOptions & Partial<AdamConstants>,
-): Uint8Array {
+export function buildMlpTrainStepModel(spec: MlpSpec, opts: MlpLossGraphOptions & Partial<AdamConstants>): Uint8Array {
   checkMlpSpec(spec);
   const adam = { ...DEFAULT_ADAM, ...opts };
   const g = new GraphBuilder('mlp_head_train_step');

@@ -26,8 +26,10 @@ export interface MlpParam extends MlpParamInfo {
 
 export function checkMlpSpec(spec: MlpSpec): MlpSpec {
   const ok = (n: number) => Number.isInteger(n) && n >= 1;
-  if (!ok(spec.inputDim)) throw new ModelError('INVALID_PARAMETER', `inputDim: expected an integer >= 1, received ${spec.inputDim}`);
-  if (!spec.hidden.every(ok)) throw new ModelError('INVALID_PARAMETER', `hidden: expected integers >= 1, received [${spec.hidden.join(', ')}]`);
+  if (!ok(spec.inputDim))
+    throw new ModelError('INVALID_PARAMETER', `inputDim: expected an integer >= 1, received ${spec.inputDim}`);
+  if (!spec.hidden.every(ok))
+    throw new ModelError('INVALID_PARAMETER', `hidden: expected integers >= 1, received [${spec.hidden.join(', ')}]`);
   return spec;
 }
 

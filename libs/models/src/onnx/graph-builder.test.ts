@@ -39,7 +39,9 @@ describe('GraphBuilder', () => {
     expect(() => g.op('Relu', ['nope'])).toThrow(/not defined/);
     expect(() => g.op('Gemm', ['x', 'x'], { alpha: 0.5 })).toThrow(/not an int/);
     expect(() => g.output('missing', 'float32')).toThrow(/not produced/);
-    expect(() => g.initializer('t', { dtype: 'float32', dims: [2, 2], data: new Float32Array(3) })).toThrow(/expected 4 values/);
+    expect(() => g.initializer('t', { dtype: 'float32', dims: [2, 2], data: new Float32Array(3) })).toThrow(
+      /expected 4 values/,
+    );
   });
 
   it('shares scalar constants and keeps -0 apart from 0', () => {

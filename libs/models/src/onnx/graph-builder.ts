@@ -14,7 +14,8 @@ type ITensorProto = OnnxTypes.ITensorProto;
 type IValueInfoProto = OnnxTypes.IValueInfoProto;
 
 // Tensor bytes are written as raw_data, which ONNX defines as little-endian.
-if (endianness() !== 'LE') throw new ModelError('INVALID_GRAPH', '@slidepipe/models: big-endian hosts are not supported');
+if (endianness() !== 'LE')
+  throw new ModelError('INVALID_GRAPH', '@slidepipe/models: big-endian hosts are not supported');
 
 /** Opset 17 with IR version 8: what onnx-proto (ONNX 1.10) describes and onnxruntime 1.30 runs. */
 export const DEFAULT_OPSET = 17;
@@ -37,12 +38,7 @@ export interface TensorInit {
  * spelled `{ f }` / `{ floats }` because 1 and 1.0 are the same JS number.
  */
 export type AttrValue =
-  | number
-  | readonly number[]
-  | string
-  | { f: number }
-  | { floats: readonly number[] }
-  | { t: TensorInit };
+  number | readonly number[] | string | { f: number } | { floats: readonly number[] } | { t: TensorInit };
 
 /** Attributes by name; `object` keeps a stray string (an output name in the wrong place) out. */
 export type Attrs = Readonly<Record<string, AttrValue>> & object;
@@ -85,10 +81,16 @@ const DTYPE_ARRAY: Record<DataType, string> = {
 export function tensorProto(name: string, t: TensorInit): ITensorProto {
   const count = t.dims.reduce((a, b) => a * b, 1);
   if (t.data.length !== count) {
-    throw new ModelError('INVALID_GRAPH', `tensor ${name}: expected ${count} values for dims [${t.dims.join(', ')}], received ${t.data.length}`);
+    throw new ModelError(
+      'INVALID_GRAPH',
+      `tensor ${name}: expected ${count} values for dims [${t.dims.join(', ')}], received ${t.data.length}`,
+    );
   }
   if (t.data.constructor.name !== DTYPE_ARRAY[t.dtype]) {
-    throw new ModelError('INVALID_GRAPH', `tensor ${name}: dtype ${t.dtype} needs a ${DTYPE_ARRAY[t.dtype]}, received ${t.data.constructor.name}`);
+    throw new ModelError(
+      'INVALID_GRAPH',
+      `tensor ${name}: dtype ${t.dtype} needs a ${DTYPE_ARRAY[t.dtype]}, received ${t.data.constructor.name}`,
+    );
   }
   return {
     name,
@@ -116,13 +118,15 @@ function valueInfo(name: string, dtype: DataType, shape: readonly Dim[] | undefi
 function attribute(name: string, v: AttrValue): IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'number') {
-    if (!Number.isInteger(v)) throw new ModelError('INVALID_GRAPH', `attribute ${name}: ${v} is not an int; write { f: ${v} } for a float`);
+    if (!Number.isInteger(v))
+      throw new ModelError('INVALID_GRAPH', `attribute ${name}: ${v} is not an int; write { f: ${v} } for a float`);
     return { name, type: T.INT, i: v };
   }
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) {
     const ints = v as readonly number[];
-    if (!ints.every(Number.isInteger)) throw new ModelError('INVALID_GRAPH', `attribute ${name}: ints expected, received [${ints.join(', ')}]`);
+    if (!ints.every(Number.isInteger))
+      throw new ModelError('INVALID_GRAPH', `attribute ${name}: ints expected, received [${ints.join(', ')}]`);
     return { name, type: T.INTS, ints: [...ints] };
   }
   if ('f' in v) return { name, type: T.FLOAT, f: v.f };
@@ -214,14 +218,10 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns all its output names. An input '' marks an omitted optional input. */
-  node(
-    opType: string,
-    inputs: readonly string[],
-    attrs: Attrs = {},
-    opts: NodeOptions = {},
-  ): string[] {
+  node(opType: string, inputs: readonly string[], attrs: Attrs = {}, opts: NodeOptions = {}): string[] {
     for (const i of inputs) {
-      if (i !== '' && !this.defined.has(i)) throw new ModelError('INVALID_GRAPH', `${opType}: input ${i} is not defined yet`);
+      if (i !== '' && !this.defined.has(i))
+        throw new ModelError('INVALID_GRAPH', `${opType}: input ${i} is not defined yet`);
     }
     const outs =
       typeof opts.outputs === 'object'

@@ -27,7 +27,10 @@ export interface SessionOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
-export async function createSession(model: Uint8Array | string, opts: SessionOptions = {}): Promise<Ort.InferenceSession> {
+export async function createSession(
+  model: Uint8Array | string,
+  opts: SessionOptions = {},
+): Promise<Ort.InferenceSession> {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new ModelError('INVALID_PARAMETER', `threads: expected an integer >= 1, received ${threads}`);

@@ -93,9 +93,10 @@ export function shuffleInPlace(rng: Rng, a: Uint32Array): Uint32Array {
  * unchanged and inference needs no rescaling. One 32-bit draw per element.
  */
 export function fillDropoutMask(rng: Rng, out: Float32Array, p: number): Float32Array {
-  if (!(p >= 0 && p < 1)) throw new ModelError('INVALID_PARAMETER', `dropout: expected a probability in [0, 1), received ${p}`);
+  if (!(p >= 0 && p < 1))
+    throw new ModelError('INVALID_PARAMETER', `dropout: expected a probability in [0, 1), received ${p}`);
   const threshold = p * TWO_32;
   const keep = 1 / (1 - p);
-  for (let i = 0; i < out.length; i++) out[i] = (rng.next() >>> 0) < threshold ? 0 : keep;
+  for (let i = 0; i < out.length; i++) out[i] = rng.next() >>> 0 < threshold ? 0 : keep;
   return out;
 }

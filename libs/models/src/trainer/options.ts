@@ -24,7 +24,12 @@ export const mlpTrainOptionsSchema = z.object({
   gamma: z.number().min(0).default(2),
   /** BCE: weight of the positive term. */
   posWeight: z.number().positive().default(1),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(0),
   beta1: z.number().min(0).lt(1).default(0.9),
   beta2: z.number().min(0).lt(1).default(0.999),
   eps: z.number().positive().default(1e-8),
@@ -42,9 +47,7 @@ export type MlpTrainOptionsInput = z.input<typeof mlpTrainOptionsSchema>;
 export function parseMlpTrainOptions(input: MlpTrainOptionsInput = {}): MlpTrainOptions {
   const r = mlpTrainOptionsSchema.strict().safeParse(input);
   if (!r.success) {
-    const msg = r.error.issues
-      .map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`)
-      .join('; ');
+    const msg = r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
     throw new ModelError('INVALID_PARAMETER', `MLP training options: ${msg}`);
   }
   const problem = getLoss(r.data.loss).check(r.data);

@@ -110,7 +110,11 @@ describe('MlpTrainer', () => {
     const meta = readOnnxMetadata(bytes);
     expect(meta).toMatchObject({ fold: '2', threshold: '0.37', backbone_sha256: 'ab12' });
     expect(JSON.parse(meta[`${HEAD_METADATA_PREFIX}hidden`])).toEqual([16, 8]);
-    expect(JSON.parse(meta[`${HEAD_METADATA_PREFIX}train_options`])).toMatchObject({ loss: 'focal', alpha: 0.5, seed: 7 });
+    expect(JSON.parse(meta[`${HEAD_METADATA_PREFIX}train_options`])).toMatchObject({
+      loss: 'focal',
+      alpha: 0.5,
+      seed: 7,
+    });
 
     const s = await ort.InferenceSession.create(bytes);
     const out = await s.run({ x: new ort.Tensor('float32', data.x, [100, DIM]) });
@@ -153,7 +157,9 @@ describe('MlpTrainer', () => {
       return 'no error';
     };
     expect(code(() => MlpTrainer.create(DIM, { dropout: 1 }))).toBe('INVALID_PARAMETER');
-    expect(code(() => MlpTrainer.create(DIM, { lr: 0.1, learningRate: 3 } as MlpTrainOptionsInput))).toBe('INVALID_PARAMETER');
+    expect(code(() => MlpTrainer.create(DIM, { lr: 0.1, learningRate: 3 } as MlpTrainOptionsInput))).toBe(
+      'INVALID_PARAMETER',
+    );
     expect(() => MlpTrainer.create(DIM, { loss: 'hinge' as 'bce' })).toThrow(/loss/);
 
     const t = MlpTrainer.create(DIM, { ...BASE, loss: 'focal' });

@@ -184,7 +184,10 @@ export class MlpTrainer {
     const summary: FitSummary = { epochsRun: 0, epoch: this.epochsDone, finished: this.done, stoppedEarly: false };
     if (this.done) return summary;
     if (o.dropLast && n < B) {
-      throw new ModelError('INVALID_DATA', `training data: dropLast needs at least batchSize (${B}) rows, received ${n}`);
+      throw new ModelError(
+        'INVALID_DATA',
+        `training data: dropLast needs at least batchSize (${B}) rows, received ${n}`,
+      );
     }
     const session = await this.getTrainSession();
     const loss = getLoss(o.loss);
@@ -282,7 +285,10 @@ export class MlpTrainer {
   async predict(x: Float32Array): Promise<Prediction> {
     const D = this.spec.inputDim;
     if (x.length % D !== 0) {
-      throw new ModelError('INVALID_DATA', `predict: expected a multiple of inputDim (${D}) values, received ${x.length}`);
+      throw new ModelError(
+        'INVALID_DATA',
+        `predict: expected a multiple of inputDim (${D}) values, received ${x.length}`,
+      );
     }
     const n = x.length / D;
     const logit = new Float32Array(n);
@@ -315,7 +321,8 @@ export class MlpTrainer {
       [`${HEAD_METADATA_PREFIX}steps_trained`]: String(this.stepsDone),
     };
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new ModelError('INVALID_PARAMETER', `metadata ${k}: expected a string, received ${typeof v}`);
+      if (typeof v !== 'string')
+        throw new ModelError('INVALID_PARAMETER', `metadata ${k}: expected a string, received ${typeof v}`);
     }
     return buildMlpInferenceModel(this.spec, {
       params: this.params,
@@ -360,7 +367,9 @@ export class MlpTrainer {
     for (let i = 0; i < n; i++) {
       const yi = data.y[i];
       if (binary ? yi !== 0 && yi !== 1 : !(yi >= 0 && yi <= 1)) {
-        bad(`label ${i}: expected ${binary ? '0 or 1' : 'a value in [0, 1]'} for loss ${this.options.loss}, received ${yi}`);
+        bad(
+          `label ${i}: expected ${binary ? '0 or 1' : 'a value in [0, 1]'} for loss ${this.options.loss}, received ${yi}`,
+        );
       }
       const wi = data.w ? data.w[i] : 1;
       if (!(wi >= 0 && Number.isFinite(wi))) bad(`sample weight ${i}: expected a finite number >= 0, received ${wi}`);

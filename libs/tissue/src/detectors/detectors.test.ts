@@ -73,7 +73,9 @@ describe('otsu-saturation', () => {
     const img = noisyWhite(80, 60, 10, 3);
     expect(countTissuePx(getDetector('otsu-saturation').detect(img))).toBe(0);
     // Without the floor, half the noise would be called tissue.
-    expect(countTissuePx(getDetector('otsu-saturation', { minThreshold: 0, minAreaPx: 0 }).detect(img))).toBeGreaterThan(0);
+    expect(
+      countTissuePx(getDetector('otsu-saturation', { minThreshold: 0, minAreaPx: 0 }).detect(img)),
+    ).toBeGreaterThan(0);
   });
 
   it('drops components under minAreaPx and keeps larger ones', () => {
@@ -119,10 +121,16 @@ describe('none', () => {
 describe('detect input checks', () => {
   it('rejects a buffer that does not hold width x height RGB pixels', () => {
     for (const name of ['rgb-distance', 'otsu-saturation', 'none']) {
-      expect(() => getDetector(name).detect({ data: new Uint8Array(10), width: 2, height: 2 })).toThrow(TissueInputError);
-      expect(() => getDetector(name).detect({ data: new Uint8Array(10), width: 2, height: 2 })).toThrow('expected 12 bytes');
+      expect(() => getDetector(name).detect({ data: new Uint8Array(10), width: 2, height: 2 })).toThrow(
+        TissueInputError,
+      );
+      expect(() => getDetector(name).detect({ data: new Uint8Array(10), width: 2, height: 2 })).toThrow(
+        'expected 12 bytes',
+      );
     }
-    expect(() => getDetector('none').detect({ data: new Uint8Array(0), width: 0, height: 0 })).toThrow(/positive integer width and height/);
+    expect(() => getDetector('none').detect({ data: new Uint8Array(0), width: 0, height: 0 })).toThrow(
+      /positive integer width and height/,
+    );
     try {
       getDetector('none').detect({ data: new Uint8Array(1), width: 1, height: 1 });
     } catch (e) {

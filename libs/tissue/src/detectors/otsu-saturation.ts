@@ -22,7 +22,14 @@ export const otsuSaturation: DetectorDefinition = {
   description:
     'HSV saturation, median blur, Otsu threshold with a floor, closing, small components removed and small holes filled (CLAM, slideflow).',
   params: {
-    medianKernelPx: { type: 'integer', default: 7, min: 1, max: 255, odd: true, description: 'median blur window in mask px (slideflow: 7)' },
+    medianKernelPx: {
+      type: 'integer',
+      default: 7,
+      min: 1,
+      max: 255,
+      odd: true,
+      description: 'median blur window in mask px (slideflow: 7)',
+    },
     minThreshold: {
       type: 'integer',
       default: 15,
@@ -31,8 +38,20 @@ export const otsuSaturation: DetectorDefinition = {
       description:
         'floor on the Otsu threshold (saturation 0-255): glass and white background sit below it, so a blank image gives no tissue instead of half noise',
     },
-    closingPx: { type: 'integer', default: 5, min: 1, max: 255, odd: true, description: 'closing element size in mask px (1 = none)' },
-    shape: { type: 'string', default: 'square', oneOf: ['square', 'disc'], description: 'closing element; CLAM uses a square' },
+    closingPx: {
+      type: 'integer',
+      default: 5,
+      min: 1,
+      max: 255,
+      odd: true,
+      description: 'closing element size in mask px (1 = none)',
+    },
+    shape: {
+      type: 'string',
+      default: 'square',
+      oneOf: ['square', 'disc'],
+      description: 'closing element; CLAM uses a square',
+    },
     minAreaPx: {
       type: 'integer',
       default: 64,

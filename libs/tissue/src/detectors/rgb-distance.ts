@@ -18,7 +18,8 @@ export const rgbDistance: DetectorDefinition = {
       default: 85,
       min: 0,
       max: 442,
-      description: 'tissue where sqrt((255-R)^2 + (255-G)^2 + (255-B)^2) > threshold (FAST default 85; 442 > the largest distance)',
+      description:
+        'tissue where sqrt((255-R)^2 + (255-G)^2 + (255-B)^2) > threshold (FAST default 85; 442 > the largest distance)',
     },
     blackMax: {
       type: 'integer',
@@ -28,9 +29,28 @@ export const rgbDistance: DetectorDefinition = {
       description:
         'pixels with R, G and B all <= blackMax are not tissue (pen ink, scanner padding, dust); 0 drops pure black only (FAST filter-zeros), -1 drops nothing',
     },
-    dilationPx: { type: 'integer', default: 9, min: 1, max: 255, odd: true, description: 'closing: dilation element size in mask px (1 = none)' },
-    erosionPx: { type: 'integer', default: 9, min: 1, max: 255, odd: true, description: 'closing: erosion element size in mask px (1 = none)' },
-    shape: { type: 'string', default: 'disc', oneOf: ['disc', 'square'], description: 'structuring element; FAST uses a disc' },
+    dilationPx: {
+      type: 'integer',
+      default: 9,
+      min: 1,
+      max: 255,
+      odd: true,
+      description: 'closing: dilation element size in mask px (1 = none)',
+    },
+    erosionPx: {
+      type: 'integer',
+      default: 9,
+      min: 1,
+      max: 255,
+      odd: true,
+      description: 'closing: erosion element size in mask px (1 = none)',
+    },
+    shape: {
+      type: 'string',
+      default: 'disc',
+      oneOf: ['disc', 'square'],
+      description: 'structuring element; FAST uses a disc',
+    },
   },
   build(params: Params) {
     const threshold = params.threshold as number;
