@@ -5,6 +5,7 @@ import { usageError, type Logger, type ToolContext } from '@slidepipe/cli';
 import {
   checkOutput,
   groupBySlide,
+  readPredictedBoxes,
   readRecords,
   slideOutputPath,
   writeFileAtomic,
@@ -41,32 +42,6 @@ interface SlideScores {
   id: string;
   facts: SlideFacts | null;
   scores: Scores;
-}
-
-/** Predicted boxes by slide; neutral (padded) boxes mark nothing on the slide. */
-async function readPredicted(paths: string[]): Promise<Map<string, PredictedBox[]>> {
-  const out = new Map<string, PredictedBox[]>();
-  for await (const s of readRecords(paths, { expect: ['box'] })) {
-    for await (const b of s.batches) {
-      const col = (c: string) => b.getChild(c)!;
-      for (let i = 0; i < b.numRows; i++) {
-        if (col('padded').get(i)) continue;
-        const id = col('slide_id').get(i) as string;
-        const box: PredictedBox = {
-          x1: col('x1').get(i),
-          y1: col('y1').get(i),
-          x2: col('x2').get(i),
-          y2: col('y2').get(i),
-          rank: col('rank').get(i),
-          score: col('score').get(i),
-        };
-        const list = out.get(id);
-        if (list) list.push(box);
-        else out.set(id, [box]);
-      }
-    }
-  }
-  return out;
 }
 
 async function* slidesOf(streams: AsyncIterable<RecordStream>): AsyncGenerator<SlideScores> {
@@ -157,7 +132,7 @@ export async function run(ctx: ToolContext, inputs: string[], o: HeatmapOptions)
     : null;
   if (truth?.skipped.length)
     ctx.log.warn(`${truth.skipped.length} truth row(s) or feature(s) left out, first: ${truth.skipped[0]}`);
-  const predicted = o.boxes.length ? await readPredicted(o.boxes) : new Map<string, PredictedBox[]>();
+  const predicted = o.boxes.length ? await readPredictedBoxes(o.boxes) : new Map<string, PredictedBox[]>();
   const write = (path: string, d: Drawn) => {
     writeFileAtomic(path, d.png, ctx.force);
     ctx.log.info(`${path}: ${d.done}`);

@@ -16,6 +16,7 @@ import {
   type RecordName,
 } from '@slidepipe/schema';
 import { inputError } from '@slidepipe/cli';
+import { fmix32 } from '@slidepipe/core';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
 import { takeRows } from './take';
 
@@ -247,12 +248,7 @@ export function slideSeed(seed: number, slideId: string): number {
     h ^= ch.codePointAt(0)!;
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** Selection sampling state of one label of one slide: keeps exactly `want` of `total` rows. */

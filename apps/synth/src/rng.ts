@@ -1,7 +1,7 @@
 // Counter-based randomness: every random quantity is a pure function of (seed, purpose, position),
 // so any tile can be rendered on its own, in any order, and still give the same bytes. A single
 // sequential generator (pure-rand's) would tie a nucleus to the order in which tiles are drawn.
-import { Mulberry32 } from '@slidepipe/core';
+import { fmix32, Mulberry32 } from '@slidepipe/core';
 
 /** Mixes any number of 32-bit integers into one well-spread 32-bit value (murmur3 finaliser). */
 export function hash32(...values: number[]): number {
@@ -14,12 +14,7 @@ export function hash32(...values: number[]): number {
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
   h ^= values.length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** Stable 32-bit code of a short label, so streams can be named ("nuclei", "fragments") not numbered. */

@@ -3,7 +3,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { loadTruth, type Box } from '@slidepipe/geometry';
-import { readRecords } from '@slidepipe/io';
+import { readPredictedBoxes, readRecords } from '@slidepipe/io';
+import type { EvalRecord } from '@slidepipe/schema';
 import { SlidepipeError } from '@slidepipe/cli';
 
 /** Patch scores of one slide, column-wise, in the layout sent to the page (see patchesBinary). */
@@ -25,16 +26,8 @@ export interface PredictedBox extends Box {
   score: number;
 }
 
-export interface EvalRow {
-  n_truth: number;
-  n_pred: number;
-  tp: number;
-  fp: number;
-  fn: number;
-  precision: number;
-  recall: number;
-  fbeta: number;
-}
+/** A slide's row of eval.parquet, as wsi-eval writes it. */
+export type EvalRow = Omit<EvalRecord, 'scope' | 'slide_id'>;
 
 export interface Overlays {
   patches: Map<string, SlidePatches>;
@@ -94,33 +87,6 @@ export async function readScores(paths: string[]): Promise<Map<string, SlidePatc
   return out;
 }
 
-export async function readBoxes(paths: string[]): Promise<Map<string, PredictedBox[]>> {
-  const out = new Map<string, PredictedBox[]>();
-  for await (const s of readRecords(paths, { expect: ['box'] })) {
-    for await (const b of s.batches) {
-      const col = (c: string) => b.getChild(c)!;
-      for (let i = 0; i < b.numRows; i++) {
-        // Neutral (padded) boxes mark nothing on the slide.
-        if (col('padded').get(i)) continue;
-        const id = col('slide_id').get(i) as string;
-        const box = {
-          x1: col('x1').get(i),
-          y1: col('y1').get(i),
-          x2: col('x2').get(i),
-          y2: col('y2').get(i),
-          rank: col('rank').get(i),
-          score: col('score').get(i),
-        };
-        const list = out.get(id);
-        if (list) list.push(box);
-        else out.set(id, [box]);
-      }
-    }
-  }
-  for (const list of out.values()) list.sort((a, b) => a.rank - b.rank);
-  return out;
-}
-
 export async function readEval(path: string): Promise<Map<string, EvalRow>> {
   const out = new Map<string, EvalRow>();
   for await (const s of readRecords([path], { expect: ['eval'] })) {
@@ -177,7 +143,7 @@ export const slideIdOf = (path: string) => basename(path, extname(path));
 
 export async function loadOverlays(inputs: Inputs): Promise<Overlays> {
   const patches = inputs.scores.length ? await readScores(inputs.scores.flatMap(recordFiles)) : new Map();
-  const boxes = inputs.boxes.length ? await readBoxes(inputs.boxes) : new Map();
+  const boxes = inputs.boxes.length ? await readPredictedBoxes(inputs.boxes) : new Map();
   const truth = inputs.truth.length ? loadTruth(inputs.truth, { badBoxes: 'drop' }).bySlide : new Map();
   const evals = inputs.eval.length ? await readEval(inputs.eval[0]) : new Map();
   return { patches, boxes, truth, evals };

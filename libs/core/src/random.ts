@@ -25,3 +25,13 @@ export function mulberry32(seed: number): () => number {
   const g = new Mulberry32(seed);
   return () => g.next();
 }
+
+/** MurmurHash3's 32-bit finaliser: spreads every input bit over the output (seed and hash mixing). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
