@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const [out, seconds, fixtures] = process.argv.slice(2);
+const [out, seconds, fixtures, config] = process.argv.slice(2);
 const root = new URL('..', import.meta.url).pathname;
 const cat = (...args) =>
   execFileSync('node', [join(root, 'dist/apps/cat/main.js'), '-q', ...args], {
@@ -44,6 +44,7 @@ const realText = real.length
   ? `+ ${real.length} real fixture slides`
   : `no real fixture slide tiled: none found in ${fixtures}`;
 lines.push(`  slides processed: ${slides.length} (${realText}), patches: ${patches}`);
+if (config) lines.push(`  configuration: ${config}`);
 lines.push(`  backbone: ${ensemble.backbone?.name ?? '?'} (dim ${ensemble.dim ?? ensemble.backbone?.dim ?? '?'})`);
 lines.push('  fold  val AUC  val AP   threshold');
 for (const f of ensemble.folds ?? []) {
@@ -60,10 +61,18 @@ const lesionMean = (file) => {
 lines.push(
   `  ... over the held-out slides with lesions only: ${fmt(lesionMean('eval.parquet'))}   (random: ${fmt(lesionMean('random-eval.parquet'))})`,
 );
+// Older eval files (record version 1) have no IoU columns.
+if (Number.isFinite(model?.mean_iou))
+  lines.push(
+    `  mean IoU of the matched boxes: ${fmt(model.mean_iou)}   (GIoU ${fmt(model.mean_giou)}; a match needs GIoU > 0.5)`,
+  );
 lines.push('  outputs:');
 const outputs = [
   ['per-slide patches (Parquet)', 'patches/'],
   ['split table', 'splits.parquet'],
+  ['training sample (patches)', 'train-sample.parquet'],
+  ['stain target (wsi-stain)', 'stain.json'],
+  ['first round: heads and out-of-fold scores', 'round1/'],
   ['training embeddings', 'train-embeddings.parquet'],
   ['models (one ONNX head per fold + ensemble.json)', 'models/'],
   ['patch scores (heat maps as records)', 'scores/'],

@@ -2,7 +2,9 @@
 # The main job, end to end, on a generated DigiLut-like cohort: every per-slide step is its own
 # process, joined to the next by a shell pipe, and slides run in parallel on the available cores.
 # Re-running reuses finished work: per-slide outputs appear only when complete (atomic renames).
-#   tools/demo.sh [--model backbone.onnx]     (default: the built-in H&E colour/texture features)
+#   tools/demo.sh [--model backbone.onnx] [--difficulty standard|hard] [--patients N]
+#                 [--boxes RECIPE] [--no-size-prior] [--hard-negatives K] [--stain none|macenko|reinhard]
+#                 [--stain-augment RECIPE|none]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,15 +14,44 @@ PATIENTS=${DEMO_PATIENTS:-10}
 SIZE=${DEMO_SIZE:-small}
 SEED=${DEMO_SEED:-1}
 JOBS=${DEMO_JOBS:-$(nproc)}
+VALIDATION=${DEMO_VALIDATION_FRACTION:-}
 MODEL=builtin
+DIFFICULTY=standard
+BOXES=peaks
+SIZE_PRIOR=1
+HARD_NEGATIVES=0
+STAIN=none
+AUGMENT=none
+usage() {
+  echo "demo: $1 (expected --model FILE.onnx, --difficulty standard|hard, --patients N, --boxes RECIPE, --no-size-prior, --hard-negatives K, --stain none|macenko|reinhard, --stain-augment RECIPE|none)" >&2
+  exit 64
+}
 while [ $# -gt 0 ]; do
+  [ $# -ge 2 ] || case $1 in --no-size-prior) ;; *) usage "$1 needs a value" ;; esac
   case $1 in
     --model) MODEL=$2; shift 2 ;;
-    *) echo "demo: unknown argument $1 (expected --model FILE.onnx)" >&2; exit 64 ;;
+    --difficulty) DIFFICULTY=$2; shift 2 ;;
+    --patients) PATIENTS=$2; shift 2 ;;
+    --boxes) BOXES=$2; shift 2 ;;
+    --no-size-prior) SIZE_PRIOR=0; shift ;;
+    --hard-negatives) HARD_NEGATIVES=$2; shift 2 ;;
+    --stain) STAIN=$2; shift 2 ;;
+    --stain-augment) AUGMENT=$2; shift 2 ;;
+    *) usage "unknown argument $1" ;;
   esac
 done
+case $DIFFICULTY in standard | hard) ;; *) usage "--difficulty $DIFFICULTY" ;; esac
+case $STAIN in none | macenko | reinhard) ;; *) usage "--stain $STAIN" ;; esac
+[[ $HARD_NEGATIVES =~ ^[0-9]+$ ]] || usage "--hard-negatives $HARD_NEGATIVES"
+[[ $PATIENTS =~ ^[1-9][0-9]*$ ]] || usage "--patients $PATIENTS"
 EMBED_ARGS=()
 [ "$MODEL" != builtin ] && EMBED_ARGS=(--model "$(realpath "$MODEL")")
+# Training embeddings may be stain-augmented; held-out ones never are (wsi-predict refuses them).
+TRAIN_STAIN=()
+[ "$STAIN" != none ] && TRAIN_STAIN=(--stain "$STAIN:target=stain.json")
+[ "$AUGMENT" != none ] && TRAIN_STAIN+=(--stain-augment "$AUGMENT")
+PREDICT_STAIN=()
+[ "$STAIN" != none ] && PREDICT_STAIN=(--stain "$STAIN:target=models/ensemble.json")
 started=$(date +%s)
 say() { echo "demo: $*" >&2; }
 mkdir -p "$OUT"/{patches,scores,heatmaps,geojson,real}
@@ -28,9 +59,11 @@ cd "$OUT"
 
 # 1. A synthetic cohort: slides, DigiLut CSVs, manifest, contact sheet.
 if [ ! -f cohort/manifest.json ]; then
-  say "generating $PATIENTS patients x 2 slides ($SIZE) into $OUT/cohort"
+  say "generating $PATIENTS patients x 2 slides ($SIZE, $DIFFICULTY) into $OUT/cohort"
   rm -rf cohort.partial
-  wsi-synth -q -o cohort.partial --patients "$PATIENTS" --size "$SIZE" --seed "$SEED"
+  # shellcheck disable=SC2046
+  wsi-synth -q -o cohort.partial --patients "$PATIENTS" --size "$SIZE" --seed "$SEED" --difficulty "$DIFFICULTY" \
+    $([ -n "$VALIDATION" ] && echo --validation-fraction "$VALIDATION")
   mv cohort.partial cohort
 fi
 # Ground truth of every slide (train boxes + the held-out boxes), for labels and evaluation.
@@ -58,36 +91,69 @@ export TEST_SLIDES
 say "tiling and labelling $(ls cohort/*.tif | wc -l) slides, $JOBS at a time"
 ls cohort/*.tif | xargs -P "$JOBS" -I{} bash -c 'tile_one "$@"' _ {}
 
-# 4. Training set: train slides only, all positives, 2 negatives per positive; then embeddings.
+# 4. Training set: train slides only, all positives, 2 negatives per positive. With --stain, the
+#    stain target is fitted on this sample (the training slides only).
 TRAIN_PATCHES=$(ls patches/*.parquet | while read -r f; do id=$(basename "$f" .parquet); grep -qx "$id" <<<"$TEST_SLIDES" || echo "$f"; done)
-if [ ! -f train-embeddings.parquet ]; then
-  say "sampling and embedding the training patches (backbone: $MODEL)"
+if [ ! -f train-sample.parquet ]; then
+  say "sampling the training patches"
   # shellcheck disable=SC2086
-  wsi-cat -q $TRAIN_PATCHES | wsi-sample -q --neg-per-pos 2 --splits splits.parquet --set train \
-    | wsi-embed -q "${EMBED_ARGS[@]}" -o train-embeddings.parquet
+  wsi-cat -q $TRAIN_PATCHES | wsi-sample -q --neg-per-pos 2 --splits splits.parquet --set train -o train-sample.parquet
 fi
+[ "$STAIN" = none ] || [ -f stain.json ] || wsi-stain -q train-sample.parquet -o stain.json
 
 # 5. One MLP head per fold; the five heads are the ensemble. TensorBoard and MLflow logs.
-say "training 5 fold heads"
-wsi-train -q train-embeddings.parquet --splits splits.parquet -o models/ --logs tensorboard/ --seed "$SEED"
+#    With --hard-negatives K a second round follows: every training patch is scored by the head
+#    that never saw its slide (out of fold), and the K x positives highest-scoring negatives join
+#    the sample; the second round's heads are the ensemble.
+train_round() { # folder sample
+  local dir=$1 sample=$2
+  mkdir -p "$dir"
+  if [ ! -f "$dir/train-embeddings.parquet" ]; then
+    say "embedding $(wsi-cat -q --count "$sample" | tail -1) training patches into $dir (backbone: $MODEL, stain: $STAIN, augmentation: $AUGMENT)"
+    wsi-embed -q "${EMBED_ARGS[@]}" "${TRAIN_STAIN[@]}" "$sample" -o "$dir/train-embeddings.parquet"
+  fi
+  say "training 5 fold heads into $dir/models"
+  wsi-train -q "$dir/train-embeddings.parquet" --splits splits.parquet -o "$dir/models/" --logs "$dir/tensorboard/" --seed "$SEED"
+}
+if [ "$HARD_NEGATIVES" -gt 0 ]; then
+  train_round round1 train-sample.parquet
+  if [ ! -f round1/oof-scores.parquet ]; then
+    say "scoring every training patch out of fold"
+    ROUND1_STAIN=()
+    [ "$STAIN" != none ] && ROUND1_STAIN=(--stain "$STAIN:target=round1/models/ensemble.json")
+    # shellcheck disable=SC2086
+    wsi-cat -q $TRAIN_PATCHES | wsi-embed -q "${EMBED_ARGS[@]}" "${ROUND1_STAIN[@]}" \
+      | wsi-predict -q --models round1/models/ --out-of-fold --splits splits.parquet | wsi-cat -q -o round1/oof-scores.parquet
+  fi
+  if [ ! -f train-sample-hard.parquet ]; then
+    # shellcheck disable=SC2086
+    wsi-cat -q $TRAIN_PATCHES | wsi-sample -q --neg-per-pos 2 --splits splits.parquet --set train \
+      --hard-negatives round1/oof-scores.parquet --per-pos "$HARD_NEGATIVES" -o train-sample-hard.parquet
+  fi
+  train_round . train-sample-hard.parquet
+else
+  train_round . train-sample.parquet
+fi
 
 # 6. Held-out slides: embed | predict with the ensemble | write the heat map scores.
 predict_one() {
   local id=$1
   [ -f "scores/$id.parquet" ] && return 0
-  wsi-cat -q "patches/$id.parquet" | wsi-embed -q "${EMBED_ARGS[@]}" --threads 1 | wsi-predict -q --models models/ \
+  wsi-cat -q "patches/$id.parquet" | wsi-embed -q "${EMBED_ARGS[@]}" "${PREDICT_STAIN[@]}" --threads 1 | wsi-predict -q --models models/ \
     | wsi-cat -q -o "scores/$id.parquet" || { echo "demo: slide $id failed; stopping" >&2; return 255; }
 }
 export -f predict_one
-export EMBED_ARGS_STR="${EMBED_ARGS[*]:-}"
+export EMBED_ARGS_STR="${EMBED_ARGS[*]:-} ${PREDICT_STAIN[*]:-}"
 say "scoring $(wc -w <<<"$TEST_SLIDES") held-out slides"
-for id in $TEST_SLIDES; do echo "$id"; done | xargs -P "$JOBS" -I{} bash -c 'EMBED_ARGS=($EMBED_ARGS_STR); predict_one "$@"' _ {}
+for id in $TEST_SLIDES; do echo "$id"; done | xargs -P "$JOBS" -I{} bash -c 'EMBED_ARGS=($EMBED_ARGS_STR); PREDICT_STAIN=(); predict_one "$@"' _ {}
 
 # 7. Exactly the expected number of boxes per slide (validation.csv), the submission CSV, QuPath
 #    GeoJSON; the same count of boxes placed at random, as the chance baseline.
 SCORES=$(for id in $TEST_SLIDES; do echo "scores/$id.parquet"; done)
+BOX_ARGS=(-m "$BOXES")
+[ "$SIZE_PRIOR" = 1 ] && [[ $BOXES == peaks* ]] && BOX_ARGS+=(--size-prior cohort/train.csv)
 # shellcheck disable=SC2086
-wsi-cat -q $SCORES | wsi-boxes -q --counts cohort/validation.csv --submission submission.csv --force \
+wsi-cat -q $SCORES | wsi-boxes -q "${BOX_ARGS[@]}" --counts cohort/validation.csv --submission submission.csv --force \
   --geojson 'geojson/{slide}.geojson' -o boxes.parquet --force
 # shellcheck disable=SC2086
 wsi-cat -q $SCORES | wsi-boxes -q -m random:seed="$SEED" --no-refine --counts cohort/validation.csv -o random-boxes.parquet --force
@@ -110,4 +176,5 @@ for f in CMU-1-Small-Region.svs CMU-1-Small-Region.generic-tiled-jpeg.tif; do
   [ -f "real/$id.parquet" ] || wsi-tile -q "$FIX/$f" --grid-png "real/$id.grid.png" | wsi-cat -q -o "real/$id.parquet"
 done
 
-node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))" "$FIX" && echo "explore the results in the browser: wsi-view --run ${OUT#"$ROOT"/}"
+CONFIG="difficulty $DIFFICULTY, boxes $BOXES$([ "$SIZE_PRIOR" = 1 ] && [[ $BOXES == peaks* ]] && echo ' + size prior'), hard negatives ${HARD_NEGATIVES} per positive, stain $STAIN, augmentation $AUGMENT"
+node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))" "$FIX" "$CONFIG" && echo "explore the results in the browser: wsi-view --run ${OUT#"$ROOT"/}"
