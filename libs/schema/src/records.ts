@@ -152,14 +152,24 @@ export const RECORDS: Record<RecordName, RecordDef> = {
       col('precision', 'float64', 'TP / (TP + FP), with the empty-case conventions of wsi-eval.'),
       col('recall', 'float64', 'TP / (TP + FN), with the empty-case conventions of wsi-eval.'),
       col('fbeta', 'float64', 'F-beta of the slide; the mean over slides on the summary row.'),
-      col('mean_iou', 'float64', 'Mean IoU of the matched (TP) boxes with their truth boxes; over all matches on the summary row; null when none.', {
-        nullable: true,
-        since: 2,
-      }),
-      col('mean_giou', 'float64', 'Mean GIoU of the matched (TP) boxes with their truth boxes; over all matches on the summary row; null when none.', {
-        nullable: true,
-        since: 2,
-      }),
+      col(
+        'mean_iou',
+        'float64',
+        'Mean IoU of the matched (TP) boxes with their truth boxes; over all matches on the summary row; null when none.',
+        {
+          nullable: true,
+          since: 2,
+        },
+      ),
+      col(
+        'mean_giou',
+        'float64',
+        'Mean GIoU of the matched (TP) boxes with their truth boxes; over all matches on the summary row; null when none.',
+        {
+          nullable: true,
+          since: 2,
+        },
+      ),
     ],
   },
 };
