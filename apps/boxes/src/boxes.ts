@@ -105,7 +105,9 @@ function regionBoxes(
         grid.width0,
         grid.height0,
       );
-      return { box, score: regionScore(grid, r.members, how, k), padded: false };
+      const score = regionScore(grid, r.members, how, k);
+      const rank = method.def.rankScore?.(box, score, params, { sizePrior }) ?? score;
+      return { box, score: rank, padded: false };
     })
     .filter((b) => b.box.x2 > b.box.x1 && b.box.y2 > b.box.y1);
 }

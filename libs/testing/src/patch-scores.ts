@@ -326,18 +326,20 @@ export function simulateStructuredSlide(o: StructuredSimOptions): SimSlide {
       const cy = y0 + TILE0 / 2;
       if (!inTissue(cx, cy, width0, height0)) continue;
       const foot = { x1: x0, y1: y0, x2: x0 + TILE0, y2: y0 + TILE0 };
-      let s = 0.1;
-      truth.forEach((b, k) => {
-        const cover = boxCoverage(foot, [b]);
-        if (cover > 0) s = Math.max(s, peakOf[k] / (1 + Math.exp(-12 * (cover - 0.5))));
-      });
+      // The tissue's own score: 0.1, or a plateau's level (soft-edged, fading over its outer fifth).
+      let ground = 0.1;
       for (const p of plateaus) {
         const u = (cx - p.cx) / p.rx;
         const v = (cy - p.cy) / p.ry;
-        // A soft-edged plateau: full level inside, fading over its outer fifth.
-        const d = Math.sqrt(u * u + v * v);
-        if (d < 1) s = Math.max(s, p.level * Math.min(1, (1 - d) * 5) + 0.1 * (1 - Math.min(1, (1 - d) * 5)));
+        const inner = Math.min(1, Math.max(0, (1 - Math.sqrt(u * u + v * v)) * 5));
+        ground = Math.max(ground, 0.1 + (p.level - 0.1) * inner);
       }
+      // A patch part lesion, part tissue scores between the two, half-way at half cover.
+      let s = ground;
+      truth.forEach((b, k) => {
+        const cover = boxCoverage(foot, [b]);
+        if (cover > 0) s = Math.max(s, ground + (peakOf[k] - ground) / (1 + Math.exp(-12 * (cover - 0.5))));
+      });
       s += sigma * gaussian(r);
       if (s < 0.3 && r() < spikeRate) s = 0.6 + 0.4 * r();
       const i = patches.n++;

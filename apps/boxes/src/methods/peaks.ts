@@ -8,13 +8,16 @@
 //    that one's basin (one lesion with a noisy top stays one region; two lesions split).
 // 2. Local floor: flooding out from the peak, highest patches first, the level at which the area
 //    stops being one lesion: it grows past the largest plausible lesion (the size prior at
-//    leak_z), or reaches another peak's basin. Without a leak, the slide's median.
+//    leak_z) at leak_drop or more below the peak, or reaches another peak's basin. Without a
+//    leak, the slide's median.
 // 3. The region is the flooded patches above floor + 0.5 (peak - floor); refinement then traces
 //    the box at floor + level (peak - floor) with that same floor (see refine.ts).
-// 4. Non-maximum suppression of the boxes (nms_iou), best first, in boxes.ts.
+// 4. Boxes larger than the size prior allows at leak_z rank lower (Gaussian in the excess z), and
+//    non-maximum suppression (nms_iou) drops boxes overlapping better ones.
 import type { ScoreGrid } from '../grid';
 import type { Params } from '@slidepipe/core';
-import { DIGILUT_SIZE_PRIOR, upperExtent } from '../size-prior';
+import type { Box } from '@slidepipe/geometry';
+import { DIGILUT_SIZE_PRIOR, upperExtent, type LogNormal } from '../size-prior';
 import { COMMON_PARAMS, NEIGHBOURS_8, type BoxMethodDef, type MethodContext, type Region } from './types';
 
 const NEIGHBOURS = NEIGHBOURS_8;
@@ -183,6 +186,14 @@ export const peaks: BoxMethodDef = {
       description:
         'a flood wider or taller than the size prior median x exp(leak_z sigma) has left the lesion: its level is the local floor',
     },
+    leak_drop: {
+      type: 'number',
+      default: 0.2,
+      min: 0,
+      max: 1,
+      description:
+        'a flood wider than that counts as a leak only once it is this far below the peak (a large lesion is not)',
+    },
     nms_iou: {
       type: 'number',
       default: 0.3,
@@ -192,9 +203,19 @@ export const peaks: BoxMethodDef = {
         'a box overlapping a better one by more than this IoU (or lying half inside it) is dropped (1: no NMS)',
     },
   },
+  // A box larger than the size prior allows at leak_z is plateau more than lesion: it ranks lower.
+  rankScore(box: Box, score: number, params: Params, ctx: MethodContext): number {
+    const prior = ctx.sizePrior ?? DIGILUT_SIZE_PRIOR;
+    const z0 = params.leak_z as number;
+    const excess = (d: LogNormal, v: number) => Math.max(0, (Math.log(v) - d.mu) / d.sigma - z0);
+    const ex = excess(prior.width0, box.x2 - box.x1);
+    const ey = excess(prior.height0, box.y2 - box.y1);
+    return score * Math.exp(-(ex * ex + ey * ey) / 2);
+  },
   propose(grid: ScoreGrid, params: Params, ctx?: MethodContext): Region[] {
     const prior = ctx?.sizePrior ?? DIGILUT_SIZE_PRIOR;
     const z = params.leak_z as number;
+    const leakDrop = params.leak_drop as number;
     const maxW = upperExtent(prior.width0, z);
     const maxH = upperExtent(prior.height0, z);
     const floor0 = grid.medianScore();
@@ -232,7 +253,10 @@ export const peaks: BoxMethodDef = {
         cMax = Math.max(cMax, grid.col[j]);
         rMin = Math.min(rMin, grid.row[j]);
         rMax = Math.max(rMax, grid.row[j]);
-        const wide = (cMax - cMin + 1) * grid.strideX0 > maxW || (rMax - rMin + 1) * grid.strideY0 > maxH;
+        // Wider than a lesion but still near the peak's height: a large lesion, not a leak.
+        const wide =
+          ((cMax - cMin + 1) * grid.strideX0 > maxW || (rMax - rMin + 1) * grid.strideY0 > maxH) &&
+          peak - Math.min(level, v) >= leakDrop;
         if (other || wide) {
           floor = Math.min(level, v);
           break;

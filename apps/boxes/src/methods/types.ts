@@ -1,5 +1,6 @@
 // What every box method is: a named way to group positive patches into regions. Turning a region
 // into a box (grid-snapped or refined) and keeping exactly N happen after, the same for all.
+import type { Box } from '@slidepipe/geometry';
 import type { ScoreGrid } from '../grid';
 import type { SizePrior } from '../size-prior';
 import type { ParamSpecs, Params } from '@slidepipe/core';
@@ -25,6 +26,8 @@ export interface BoxMethodDef {
   /** Whether propose reads ctx.sizePrior (a built-in DigiLut one when none is given). */
   readonly usesSizePrior?: boolean;
   propose(grid: ScoreGrid, params: Params, ctx?: MethodContext): Region[];
+  /** The score a box ranks by, from its region's score (default: that score). */
+  rankScore?(box: Box, score: number, params: Params, ctx: MethodContext): number;
 }
 
 /** Parameters every method takes. */
