@@ -32,6 +32,7 @@ export const RECIPES = [
   { name: 'peaks leak_z=1', method: 'peaks:leak_z=1', prior: true },
   { name: 'peaks leak_drop=0', method: 'peaks:leak_drop=0', prior: true },
   { name: 'peaks leak_drop=0.3', method: 'peaks:leak_drop=0.3', prior: true },
+  { name: 'peaks leak_drop=0.3,leak_z=2', method: 'peaks:leak_drop=0.3,leak_z=2', prior: true },
   { name: 'peaks leak_z=2.5', method: 'peaks:leak_z=2.5', prior: true },
   { name: 'peaks smooth_strides=0', method: 'peaks:smooth_strides=0', prior: true },
   { name: 'peaks --refine-level 0.4', method: 'peaks', extra: ['--refine-level', '0.4'], prior: true },

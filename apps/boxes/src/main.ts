@@ -17,7 +17,7 @@ void runTool<BoxesFlags>({
     'wsi-boxes scores.arrows -n 2 --no-refine | wsi-eval --truth train.csv           # grid-snapped, for comparison',
     'wsi-boxes scores.arrows -m dbscan:eps_strides=2,min_points=4 -n 2 -o boxes.arrows',
     'wsi-boxes scores.arrows -m merge:threshold=0.6,score=max -o boxes.parquet        # every region, no count',
-    'wsi-boxes scores.arrows -m peaks --size-prior train.csv --counts validation.csv -o boxes.arrows  # fit each peak',
+    'wsi-boxes scores.arrows -m peaks --size-prior train.csv --counts validation.csv -o fitted.arrows  # fit each peak',
     'wsi-boxes scores.arrows --counts validation.csv --submission submission.csv -o validation-boxes.arrows',
     'wsi-boxes scores.arrows --counts validation.csv --submission sub.csv --columns trustii_id,filename,x1,y1,x2,y2 -o b.arrows',
     "wsi-boxes scores.arrows -n 2 --geojson 'qupath-{slide}.geojson' --contours 0.5,0.8 -o qupath-boxes.arrows",

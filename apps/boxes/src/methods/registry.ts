@@ -11,7 +11,7 @@ import type { BoxMethodDef } from './types';
 export const METHODS: readonly BoxMethodDef[] = [components, merge, dbscan, peaks];
 /** Not detectors: reference points to compare detectors with. */
 export const BASELINES: readonly BoxMethodDef[] = [random];
-export const DEFAULT_METHOD = components.name;
+export const DEFAULT_METHOD = peaks.name;
 
 const REGISTRY = new Registry([...METHODS, ...BASELINES], { what: '--method' });
 
