@@ -25,7 +25,6 @@ const width = (b: Box) => b.x2 - b.x1;
 /** Boxes are whole pixels rounded outward: equal to within 2 px. */
 const near = (got: Box, want: Box) =>
   expect(Object.values(got).map((v, i) => Math.abs(v - Object.values(want)[i]) <= 2)).toEqual([true, true, true, true]);
-const height = (b: Box) => b.y2 - b.y1;
 
 describe('peaks', () => {
   // A lesion of 3 x 3 patches (1536 px) inside a medium plateau of 14 x 14 (7168 px).
