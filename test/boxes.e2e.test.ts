@@ -199,7 +199,7 @@ describe('wsi-boxes', () => {
       [
         'wsi-boxes scores.arrows -m kmeans > /dev/null',
         64,
-        /^wsi-boxes: --method: expected one of components, merge, dbscan, random, got "kmeans"/,
+        /^wsi-boxes: --method: expected one of components, merge, dbscan, peaks, random, got "kmeans"/,
       ],
       [
         'wsi-boxes scores.arrows -m components:min_neighbors=12 > /dev/null',

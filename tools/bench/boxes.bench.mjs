@@ -110,7 +110,7 @@ function writeScores(path) {
 if (!existsSync(input)) writeScores(input);
 const base = measure(`T ${tool('cat')} -q ${input} | T ${tool('cat')} -q > /dev/null`, dir);
 const runs = Object.fromEntries(
-  ['components', 'merge', 'dbscan'].map((m) => [
+  ['components', 'merge', 'dbscan', 'peaks'].map((m) => [
     m,
     measure(`T ${tool('boxes')} -q ${input} -m ${m} -n 4 > /dev/null`, dir),
   ]),

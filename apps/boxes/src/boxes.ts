@@ -1,6 +1,14 @@
 // wsi-boxes: from patch scores to ranked lesion boxes, exactly N per slide when asked.
 // Streams in (patch-score records, one or several slides per stream), one box stream per slide out.
-import { boxesOverlap, clampBoxToSlide, type Box, type ListedSlide } from '@slidepipe/geometry';
+import {
+  boxArea,
+  boxesOverlap,
+  clampBoxToSlide,
+  intersectionArea,
+  iou,
+  type Box,
+  type ListedSlide,
+} from '@slidepipe/geometry';
 import { inputError } from '@slidepipe/cli';
 import { groupBySlide, type RecordStream } from '@slidepipe/io';
 import {
@@ -18,6 +26,7 @@ import {
 import { PatchColumns, ScoreGrid } from './grid';
 import type { ChosenMethod } from './methods/registry';
 import type { Params } from '@slidepipe/core';
+import type { SizePrior } from './size-prior';
 import { refinedBox, snappedBox, type RefineOptions } from './refine';
 import { regionScore, topkCount, type BoxScore } from './score';
 
@@ -42,6 +51,8 @@ export interface BoxesOptions {
   count: CountPlan;
   fill: Fill;
   provenance: ProvenanceEntry | null;
+  /** Lesion sizes from training boxes, for methods that use one. */
+  sizePrior?: SizePrior | null;
   warn?: (msg: string) => void;
 }
 
@@ -76,27 +87,60 @@ function regionBoxes(
   params: Params,
   refine: RefineOptions | null,
   floor: number,
+  sizePrior: SizePrior | null,
 ): RankedBox[] {
-  const regions = grid.n ? method.def.propose(grid, params) : [];
+  const regions = grid.n ? method.def.propose(grid, params, { sizePrior }) : [];
   const owner = new Int32Array(grid.n).fill(-1);
   regions.forEach((r, id) => r.members.forEach((m) => (owner[m] = id)));
   const how = params.score as BoxScore;
   const k = topkCount(grid, params.k_tiles as number);
   return regions
     .map((r, id): RankedBox => {
-      const raw = refine ? refinedBox(grid, r.members, id, owner, floor, refine) : snappedBox(grid, r.members);
+      const raw = refine
+        ? refinedBox(grid, r.members, id, owner, r.floor ?? floor, refine)
+        : snappedBox(grid, r.members);
       // Whole pixels, outward, then inside the slide.
       const box = clampBoxToSlide(
         { x1: Math.floor(raw.x1), y1: Math.floor(raw.y1), x2: Math.ceil(raw.x2), y2: Math.ceil(raw.y2) },
         grid.width0,
         grid.height0,
       );
-      return { box, score: regionScore(grid, r.members, how, k), padded: false };
+      const score = regionScore(grid, r.members, how, k);
+      const rank = method.def.rankScore?.(box, score, params, { sizePrior }) ?? score;
+      return { box, score: rank, padded: false };
     })
     .filter((b) => b.box.x2 > b.box.x1 && b.box.y2 > b.box.y1);
 }
 
 const byRank = (a: RankedBox, b: RankedBox) => b.score - a.score || a.box.y1 - b.box.y1 || a.box.x1 - b.box.x1;
+
+/**
+ * Greedy non-maximum suppression of boxes sorted best first: a box goes when its IoU with a kept
+ * one is above maxIou, or when half of it or more lies inside a kept one.
+ */
+export function suppressOverlaps(sorted: RankedBox[], maxIou: number): RankedBox[] {
+  if (maxIou >= 1) return sorted;
+  const kept: RankedBox[] = [];
+  for (const b of sorted) {
+    const area = boxArea(b.box);
+    const covered = kept.some((k) => iou(k.box, b.box) > maxIou || intersectionArea(k.box, b.box) >= 0.5 * area);
+    if (!covered) kept.push(b);
+  }
+  return kept;
+}
+
+/** The method's boxes, best first, after NMS when the method has an nms_iou. */
+function rankedBoxes(
+  grid: ScoreGrid,
+  method: ChosenMethod,
+  params: Params,
+  refine: RefineOptions | null,
+  floor: number,
+  sizePrior: SizePrior | null,
+): RankedBox[] {
+  const sorted = regionBoxes(grid, method, params, refine, floor, sizePrior).sort(byRank);
+  return typeof params.nms_iou === 'number' ? suppressOverlaps(sorted, params.nms_iou) : sorted;
+}
 
 /** Regions of a slide turned into boxes inside the slide, best first; exactly `n` when n is given. */
 export function boxesForGrid(
@@ -105,10 +149,11 @@ export function boxesForGrid(
   refine: RefineOptions | null,
   n: number | null,
   fill: Fill = 'lower',
+  sizePrior: SizePrior | null = null,
 ): RankedBox[] {
   const floor = refine ? grid.medianScore() : 0;
   // Best first; ties broken by position so the output does not depend on grouping order.
-  const boxes = regionBoxes(grid, method, method.params, refine, floor).sort(byRank);
+  const boxes = rankedBoxes(grid, method, method.params, refine, floor, sizePrior);
   if (n === null) return boxes;
   const out = boxes.slice(0, n);
   for (const factor of fill === 'lower' ? FILL_FACTORS : []) {
@@ -116,7 +161,7 @@ export function boxesForGrid(
     const lowered = Object.fromEntries(
       Object.entries(method.params).map(([k, v]) => [k, k.endsWith('threshold') ? (v as number) * factor : v]),
     );
-    for (const b of regionBoxes(grid, method, lowered, refine, floor).sort(byRank)) {
+    for (const b of rankedBoxes(grid, method, lowered, refine, floor, sizePrior)) {
       if (out.length >= n) break;
       // A weaker look finds the same lesions again, larger: only new places count.
       if (!out.some((o) => boxesOverlap(o.box, b.box))) out.push(b);
@@ -159,7 +204,7 @@ export async function* boxSlides(
       const slide = resolveSlide(slideId, facts, entry ?? null, patches, opts.warn);
       const grid = new ScoreGrid(slideId, patches, slide.width0, slide.height0);
       const n = opts.count.kind === 'fixed' ? opts.count.n : listed ? (entry?.trustiiIds.length ?? 0) : null;
-      const ranked = boxesForGrid(grid, opts.method, opts.refine, n, opts.fill);
+      const ranked = boxesForGrid(grid, opts.method, opts.refine, n, opts.fill, opts.sizePrior ?? null);
       const { slides: _slides, ...upstreamFacts } = s.meta.facts;
       const meta = withProvenance(
         { ...s.meta, record: 'box', version: RECORDS.box.version, slide, facts: upstreamFacts },

@@ -17,6 +17,7 @@ void runTool<BoxesFlags>({
     'wsi-boxes scores.arrows -n 2 --no-refine | wsi-eval --truth train.csv           # grid-snapped, for comparison',
     'wsi-boxes scores.arrows -m dbscan:eps_strides=2,min_points=4 -n 2 -o boxes.arrows',
     'wsi-boxes scores.arrows -m merge:threshold=0.6,score=max -o boxes.parquet        # every region, no count',
+    'wsi-boxes scores.arrows -m peaks --size-prior train.csv --counts validation.csv -o fitted.arrows  # fit each peak',
     'wsi-boxes scores.arrows --counts validation.csv --submission submission.csv -o validation-boxes.arrows',
     'wsi-boxes scores.arrows --counts validation.csv --submission sub.csv --columns trustii_id,filename,x1,y1,x2,y2 -o b.arrows',
     "wsi-boxes scores.arrows -n 2 --geojson 'qupath-{slide}.geojson' --contours 0.5,0.8 -o qupath-boxes.arrows",
@@ -40,6 +41,10 @@ void runTool<BoxesFlags>({
         )
           .choices(['lower', 'neutral'])
           .default('lower'),
+      )
+      .option(
+        '--size-prior <file>',
+        "lesion sizes from training boxes (DigiLut CSV such as train.csv, or GeoJSON): log-normal level-0 width, height and aspect, for -m peaks (default: DigiLut's, widths p10/p50/p90 517/943/1855 px)",
       )
       .option('--no-refine', 'grid-snapped boxes (the union of the member patches) instead of sub-patch refinement')
       .option(
@@ -67,6 +72,12 @@ Refinement (default): the scores are read as a field sampled at the patch centre
 between; overlapping patches sample it more densely) and the box is the extent of the region's area
 where the field stays above median + level * (peak - median). Level 0.5 puts the edge where a patch
 is half covered. --no-refine gives the union of the member patches (grid-snapped).
+
+Peaks (-m peaks): where medium scores surround a lesion, a cut measured from the slide's median
+runs over them; peaks measures each peak's height from the level around it instead (the score at
+which the area flooded from the peak outgrows the size prior or meets another peak), so the
+refined edge is at half height between that level and the peak, and boxes that overlap better
+ones are dropped (nms_iou).
 
 Counts: without -n/--counts every region becomes a box. With them, each slide gets exactly N
 boxes: the N best regions; then (--fill lower) the best new regions found at lower thresholds; then

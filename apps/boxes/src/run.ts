@@ -15,6 +15,7 @@ import { boxSlides, NEUTRAL_BOX, type CountPlan, type Fill, type SlideResult } f
 import { methodFromRecipe, type ChosenMethod } from './methods/registry';
 import { parseColumns, qupathGeoJson, submissionCsv, SUBMISSION_COLUMNS } from './outputs';
 import { DEFAULT_REFINE, type RefineOptions } from './refine';
+import { describePrior, DIGILUT_SIZE_PRIOR, readSizePrior, type SizePrior } from './size-prior';
 
 /** A bound checked before any work: DigiLut slides hold a handful of lesions. */
 const MAX_BOXES_PER_SLIDE = 10_000;
@@ -31,6 +32,7 @@ export interface BoxesFlags {
   geojson?: string;
   contours?: string;
   fill: Fill;
+  sizePrior?: string;
 }
 
 interface Plan {
@@ -39,6 +41,7 @@ interface Plan {
   refine: RefineOptions | null;
   columns: ReturnType<typeof parseColumns>;
   contours: number[];
+  sizePrior: SizePrior | null;
 }
 
 const unitInterval = (flag: string) => numberIn(flag, '(0, 1]');
@@ -76,11 +79,16 @@ function plan(ctx: ToolContext, o: BoxesFlags): Plan {
   if (o.columns && !o.submission) throw usageError('--columns', 'goes with --submission');
   const contours = o.contours ? o.contours.split(',').map((v) => unitInterval('--contours')(v.trim())) : [];
   if (contours.length && !o.geojson) throw usageError('--contours', 'goes with --geojson');
+  if (o.sizePrior !== undefined && !existsSync(o.sizePrior))
+    throw usageError('--size-prior', `no such file: ${o.sizePrior}`);
+  const sizePrior = o.sizePrior === undefined ? null : readSizePrior(o.sizePrior);
+  if (sizePrior && !method.def.usesSizePrior)
+    ctx.log.warn(`--size-prior: method ${method.def.name} does not use a size prior (peaks does)`);
   if (o.submission) checkOutput(o.submission, ctx.force);
   if (o.geojson && !o.geojson.includes('{slide}')) checkOutput(o.geojson, ctx.force);
   if (o.submission && count.kind !== 'list')
     ctx.log.warn('--submission without --counts: the trustii_id column stays empty');
-  return { method, count, refine, columns, contours };
+  return { method, count, refine, columns, contours, sizePrior };
 }
 
 function boxBatch(rows: BoxRecord[], schema: ReturnType<typeof schemaFor>) {
@@ -106,7 +114,7 @@ async function writeStream(sink: RecordSink, r: SlideResult): Promise<void> {
 }
 
 export async function run(ctx: ToolContext, inputs: string[], o: BoxesFlags): Promise<void> {
-  const { method, count, refine, columns, contours } = plan(ctx, o);
+  const { method, count, refine, columns, contours, sizePrior } = plan(ctx, o);
   const sideOnly = !ctx.output && process.stdout.isTTY && Boolean(o.submission || o.geojson);
   const sink: RecordSink | null = sideOnly ? null : openRecordSink(ctx.output, { force: ctx.force });
   const provenance = ctx.provenance_entry({
@@ -116,6 +124,7 @@ export async function run(ctx: ToolContext, inputs: string[], o: BoxesFlags): Pr
     count: count.kind === 'fixed' ? count.n : count.kind === 'list' ? { counts: o.counts } : 'all',
     fill: count.kind === 'all' ? null : o.fill,
     neutral_box: NEUTRAL_BOX,
+    ...(method.def.usesSizePrior ? { size_prior: describePrior(sizePrior ?? DIGILUT_SIZE_PRIOR) } : {}),
   });
   const perSlideGeoJson = Boolean(o.geojson?.includes('{slide}'));
   const kept: SlideResult[] = [];
@@ -129,6 +138,7 @@ export async function run(ctx: ToolContext, inputs: string[], o: BoxesFlags): Pr
       count,
       fill: o.fill,
       provenance,
+      sizePrior,
       warn: ctx.log.warn,
     })) {
       slides++;

@@ -22,7 +22,33 @@ describe('wsi-eval on hand-computed cases', () => {
       precision: 1,
       recall: 1,
       fbeta: 1,
+      mean_iou: 1,
+      mean_giou: 1,
     });
+  });
+
+  it('mean IoU and GIoU of the matched boxes, per slide and over all matches; null without a match', () => {
+    // Shifted 20 px: IoU = GIoU = 2/3. Half-size nested box: IoU 0.25 but it is a miss (GIoU 0.25).
+    const r = evaluate(
+      new Map([
+        ['a', [b(20, 0, 120, 100), T]],
+        ['b', [b(0, 0, 100, 90)]],
+        ['c', [b(25, 25, 75, 75)]],
+      ]),
+      new Map([
+        ['a', [T, b(1000, 0, 1100, 100)]],
+        ['b', [T]],
+        ['c', [T]],
+      ]),
+      opts,
+    );
+    const [a, bb, c, mean] = r.rows;
+    // Slide a: one-to-one, T matches the identical box (1), the other truth box has no partner.
+    expect(a).toMatchObject({ tp: 1, mean_iou: 1, mean_giou: 1 });
+    expect(bb).toMatchObject({ tp: 1, mean_iou: 0.9, mean_giou: 0.9 });
+    expect(c).toMatchObject({ tp: 0, mean_iou: null, mean_giou: null });
+    expect(mean.mean_iou).toBeCloseTo(0.95, 12);
+    expect(formatTable(r, opts)).toMatch(/IoU[\s\S]*0\.900[\s\S]*-\n[\s\S]*0\.950/);
   });
 
   it('a box shifted by half its width: IoU 1/3, C = A u B, GIoU 1/3: a miss and a false positive', () => {
@@ -112,6 +138,8 @@ describe('wsi-eval on hand-computed cases', () => {
       precision: 3 / 4,
       recall: 3 / 4,
       fbeta: 0.5,
+      mean_iou: 1,
+      mean_giou: 1,
     });
     // Counting the unpredicted truth slide as a miss: (1 + 0 + 0 + 1 + 0) / 5.
     const all = evaluate(
@@ -142,7 +170,7 @@ describe('wsi-eval on hand-computed cases', () => {
       opts,
     );
     const text = formatTable(r, opts);
-    expect(text.split('\n')[0]).toMatch(/^slide\s+truth\s+pred\s+TP\s+FP\s+FN\s+precision\s+recall\s+F2$/);
+    expect(text.split('\n')[0]).toMatch(/^slide\s+truth\s+pred\s+TP\s+FP\s+FN\s+precision\s+recall\s+F2\s+IoU$/);
     expect(text).toMatch(/abc_a\s+1\s+1\s+1\s+0\s+0\s+1\.000\s+1\.000\s+1\.000/);
     expect(text).toMatch(/mean of 2\s+2\s+1\s+1\s+0\s+1\s+1\.000\s+0\.500\s+0\.500/);
     // Pooled: TP 1, FP 0, FN 1 -> 5 / (5 + 4 + 0).

@@ -1,6 +1,6 @@
 // wsi-eval: predicted boxes against ground truth with the DigiLut metric (GIoU > threshold, F-beta
 // per slide, mean over slides), as eval records and a table for people.
-import type { Box } from '@slidepipe/geometry';
+import { iou, type Box } from '@slidepipe/geometry';
 import type { RecordStream } from '@slidepipe/io';
 import { precision, recall, scoreSlides, type BoxMatching } from '@slidepipe/metrics';
 import type { EvalRecord, ProvenanceEntry } from '@slidepipe/schema';
@@ -77,7 +77,14 @@ export function evaluate(pred: Map<string, Box[]>, truth: Map<string, Box[]>, op
     slides.map((slideId) => ({ slideId, predicted: pred.get(slideId) ?? [], truth: truth.get(slideId) ?? [] })),
     { threshold: opts.threshold, beta: opts.beta, matching: opts.matching },
   );
-  const rows: EvalRecord[] = scoring.slides.map((s) => ({
+  // IoU and GIoU of each slide's matched pairs: how well the hits fit, which F-beta does not say.
+  const fits = scoring.slides.map((s) => {
+    const p = pred.get(s.slideId) ?? [];
+    const t = truth.get(s.slideId) ?? [];
+    return s.matches.map((m) => ({ iou: iou(p[m.predicted], t[m.truth]), giou: m.giou }));
+  });
+  const meanOf = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+  const rows: EvalRecord[] = scoring.slides.map((s, i) => ({
     scope: 'slide',
     slide_id: s.slideId,
     n_truth: truth.get(s.slideId)?.length ?? 0,
@@ -88,6 +95,8 @@ export function evaluate(pred: Map<string, Box[]>, truth: Map<string, Box[]>, op
     precision: precision(s),
     recall: recall(s),
     fbeta: s.fBeta,
+    mean_iou: meanOf(fits[i].map((f) => f.iou)),
+    mean_giou: meanOf(fits[i].map((f) => f.giou)),
   }));
   const sum = (k: 'n_truth' | 'n_pred' | 'tp' | 'fp' | 'fn') => rows.reduce((a, r) => a + r[k], 0);
   const mean = (k: 'precision' | 'recall') => rows.reduce((a, r) => a + r[k], 0) / rows.length;
@@ -102,6 +111,9 @@ export function evaluate(pred: Map<string, Box[]>, truth: Map<string, Box[]>, op
     precision: mean('precision'),
     recall: mean('recall'),
     fbeta: scoring.meanFBeta,
+    // Over all matched pairs, so a slide with many hits weighs more than one with a single hit.
+    mean_iou: meanOf(fits.flat().map((f) => f.iou)),
+    mean_giou: meanOf(fits.flat().map((f) => f.giou)),
   });
   const b2 = opts.beta * opts.beta;
   const { tp, fp, fn } = scoring.totals;
@@ -112,11 +124,12 @@ export function evaluate(pred: Map<string, Box[]>, truth: Map<string, Box[]>, op
 /** The rows as an aligned text table (numbers to 3 decimals). */
 export function formatTable(result: EvalResult, opts: EvalOptions): string {
   const f = `F${opts.beta}`;
-  const head = ['slide', 'truth', 'pred', 'TP', 'FP', 'FN', 'precision', 'recall', f];
+  const head = ['slide', 'truth', 'pred', 'TP', 'FP', 'FN', 'precision', 'recall', f, 'IoU'];
   const body = result.rows.map((r) => [
     r.scope === 'mean' ? `mean of ${result.rows.length - 1}` : r.slide_id,
     ...[r.n_truth, r.n_pred, r.tp, r.fp, r.fn].map(String),
     ...[r.precision, r.recall, r.fbeta].map((v) => v.toFixed(3)),
+    r.mean_iou === null ? '-' : r.mean_iou.toFixed(3),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
@@ -124,6 +137,6 @@ export function formatTable(result: EvalResult, opts: EvalOptions): string {
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const slideRows = body.slice(0, -1).map(line);
   const meanRow = body.length ? [rule, line(body[body.length - 1])] : [];
-  const note = `GIoU > ${opts.threshold}, matching ${opts.matching}; pooled ${f} over all boxes ${result.pooledFBeta.toFixed(3)}`;
+  const note = `GIoU > ${opts.threshold}, matching ${opts.matching}; IoU: mean over matched boxes; pooled ${f} over all boxes ${result.pooledFBeta.toFixed(3)}`;
   return [line(head), rule, ...slideRows, ...meanRow, note].join('\n');
 }

@@ -80,6 +80,8 @@ function evalBatch(rows: EvalRecord[], schema: ReturnType<typeof schemaFor>) {
     precision: dbl('precision'),
     recall: dbl('recall'),
     fbeta: dbl('fbeta'),
+    mean_iou: pick('mean_iou'),
+    mean_giou: pick('mean_giou'),
   });
 }
 

@@ -95,7 +95,10 @@ export async function readEval(path: string): Promise<Map<string, EvalRow>> {
       for (const r of rows) {
         if (r.scope !== 'slide') continue;
         const { n_truth, n_pred, tp, fp, fn, precision, recall, fbeta } = r;
-        out.set(r.slide_id, { n_truth, n_pred, tp, fp, fn, precision, recall, fbeta });
+        // Version 1 files have no IoU columns.
+        const mean_iou = r.mean_iou ?? null;
+        const mean_giou = r.mean_giou ?? null;
+        out.set(r.slide_id, { n_truth, n_pred, tp, fp, fn, precision, recall, fbeta, mean_iou, mean_giou });
       }
     }
   }

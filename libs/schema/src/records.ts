@@ -15,6 +15,8 @@ export interface ColumnDef {
   nullable: boolean;
   unit?: string;
   description: string;
+  /** The record version that added the column: streams of an older version may lack it. */
+  since?: number;
 }
 
 export interface RecordDef {
@@ -137,7 +139,7 @@ export const RECORDS: Record<RecordName, RecordDef> = {
   },
   eval: {
     name: 'eval',
-    version: 1,
+    version: 2,
     description: 'Detection metric per slide (scope "slide") and over all slides (scope "mean").',
     columns: [
       col('scope', 'utf8', '"slide" for a per-slide row, "mean" for the summary row.'),
@@ -150,6 +152,24 @@ export const RECORDS: Record<RecordName, RecordDef> = {
       col('precision', 'float64', 'TP / (TP + FP), with the empty-case conventions of wsi-eval.'),
       col('recall', 'float64', 'TP / (TP + FN), with the empty-case conventions of wsi-eval.'),
       col('fbeta', 'float64', 'F-beta of the slide; the mean over slides on the summary row.'),
+      col(
+        'mean_iou',
+        'float64',
+        'Mean IoU of the matched (TP) boxes with their truth boxes; over all matches on the summary row; null when none.',
+        {
+          nullable: true,
+          since: 2,
+        },
+      ),
+      col(
+        'mean_giou',
+        'float64',
+        'Mean GIoU of the matched (TP) boxes with their truth boxes; over all matches on the summary row; null when none.',
+        {
+          nullable: true,
+          since: 2,
+        },
+      ),
     ],
   },
 };
@@ -226,4 +246,6 @@ export interface EvalRecord {
   precision: number;
   recall: number;
   fbeta: number;
+  mean_iou: number | null;
+  mean_giou: number | null;
 }

@@ -28,6 +28,7 @@ function neutral(name: (typeof RECORD_NAMES)[number]) {
           ...(typeof c.type === 'object' && c.type.sizeFact ? { 'x-length-from-fact': c.type.sizeFact } : {}),
           ...(c.unit ? { 'x-unit': c.unit } : {}),
           'x-nullable': c.nullable,
+          ...(c.since ? { 'x-since-version': c.since } : {}),
         },
       ]),
     ),

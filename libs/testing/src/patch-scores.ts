@@ -183,6 +183,195 @@ export function simulateSlide(o: SimOptions): SimSlide {
   return { slideId: o.slideId, width0, height0, mpp0: 0.25, tileW0: TILE0, stride0, truth, patches: used };
 }
 
+/** The false positives that tissue makes and noise does not: what wsi-boxes' methods must see through. */
+export interface StructureSpec {
+  /** Lesions that sit inside a medium-score plateau (0.5-0.7) several times their size. */
+  plateauAround: number;
+  /** Plateaus on their own, away from lesions. */
+  plateauAlone: number;
+  /** Groups of two or three lesions 0-600 level-0 px apart (each lesion counts in `lesions`). */
+  adjacentGroups: number;
+}
+
+export interface StructuredSimOptions {
+  slideId: string;
+  seed: number;
+  /** Single lesions besides the adjacent groups. */
+  lesions: number;
+  structure: StructureSpec;
+  /** Gaussian sigma on every score; default 0.05. */
+  sigma?: number;
+  /** Isolated high patches; default 0.003 of background patches. */
+  spikeRate?: number;
+  width0?: number;
+  height0?: number;
+  /** 256 (overlapping, as held-out slides are tiled) or 512. */
+  stride0?: number;
+}
+
+/** A DigiLut-sized lesion box (widths p10/p50/p90 about 517/943/1855 level-0 px, aspect 0.6-1.6). */
+function digilutLesion(r: () => number, cx: number, cy: number): Box {
+  const side = 943 * Math.exp(0.5 * gaussian(r));
+  const aspect = Math.exp(0.3 * (2 * r() - 1) * 1.6);
+  const w = Math.max(200, Math.round(side * Math.sqrt(aspect)));
+  const h = Math.max(200, Math.round(side / Math.sqrt(aspect)));
+  return {
+    x1: Math.round(cx - w / 2),
+    y1: Math.round(cy - h / 2),
+    x2: Math.round(cx + w / 2),
+    y2: Math.round(cy + h / 2),
+  };
+}
+
+/**
+ * A slide whose scores carry structured false positives: lesions (peak 0.8-1.0, following the
+ * covered fraction of each patch) inside medium-score plateaus, plateaus alone, and lesions two or
+ * three together; Gaussian noise and isolated spikes on top. Seeded: the same options give the
+ * same slide.
+ */
+export function simulateStructuredSlide(o: StructuredSimOptions): SimSlide {
+  const r = mulberry32(o.seed);
+  const width0 = o.width0 ?? 20000;
+  const height0 = o.height0 ?? 14000;
+  const stride0 = o.stride0 ?? 256;
+  const sigma = o.sigma ?? 0.05;
+  const spikeRate = o.spikeRate ?? 0.003;
+  const truth: Box[] = [];
+  const peakOf: number[] = [];
+  const plateaus: { cx: number; cy: number; rx: number; ry: number; level: number }[] = [];
+  const taken: Box[] = [];
+  const free = (b: Box, margin: number) =>
+    inTissue(b.x1, b.y1, width0, height0) &&
+    inTissue(b.x2, b.y2, width0, height0) &&
+    !taken.some((t) => b.x1 < t.x2 + margin && t.x1 < b.x2 + margin && b.y1 < t.y2 + margin && t.y1 < b.y2 + margin);
+  const place = (w: number, h: number): { cx: number; cy: number } | null => {
+    for (let tries = 0; tries < 200; tries++) {
+      const cx = w / 2 + r() * (width0 - w);
+      const cy = h / 2 + r() * (height0 - h);
+      const b = { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 };
+      if (free(b, 1024)) {
+        taken.push(b);
+        return { cx, cy };
+      }
+    }
+    return null;
+  };
+  const addLesion = (b: Box) => {
+    truth.push(b);
+    peakOf.push(0.8 + 0.2 * r());
+  };
+  const plateau = (cx: number, cy: number, rx: number, ry: number) =>
+    plateaus.push({ cx, cy, rx, ry, level: 0.5 + 0.15 * r() });
+  for (let k = 0; k < o.lesions; k++) {
+    const around = k < o.structure.plateauAround;
+    const span = around ? 6000 : 2400;
+    const at = place(span, span);
+    if (!at) continue;
+    const lesion = digilutLesion(r, at.cx, at.cy);
+    addLesion(lesion);
+    // The lesion off-centre in a plateau 2.5-5 times its size.
+    if (around) {
+      const lw = lesion.x2 - lesion.x1;
+      const lh = lesion.y2 - lesion.y1;
+      const f = 1.25 + 1.25 * r();
+      plateau(at.cx + (r() - 0.5) * lw, at.cy + (r() - 0.5) * lh, Math.max(1200, f * lw), Math.max(1200, f * lh));
+    }
+  }
+  for (let g = 0; g < o.structure.adjacentGroups; g++) {
+    const at = place(5000, 5000);
+    if (!at) continue;
+    const n = 2 + Math.floor(r() * 2);
+    const first = digilutLesion(r, at.cx - 1000, at.cy);
+    addLesion(first);
+    let prev = first;
+    for (let k = 1; k < n; k++) {
+      const gap = Math.round(r() * 600);
+      const side = digilutLesion(r, 0, 0);
+      const w = side.x2 - side.x1;
+      const h = side.y2 - side.y1;
+      // Right of the previous one or below it, roughly aligned.
+      const right = r() < 0.5;
+      const x1 = right ? prev.x2 + gap : prev.x1 + Math.round((r() - 0.5) * 300);
+      const y1 = right ? prev.y1 + Math.round((r() - 0.5) * 300) : prev.y2 + gap;
+      const b = { x1, y1, x2: x1 + w, y2: y1 + h };
+      if (!inTissue(b.x2, b.y2, width0, height0)) break;
+      addLesion(b);
+      prev = b;
+    }
+    // Medium scores between them, as the stroma between close lesions.
+    if (r() < 0.5) plateau(at.cx, at.cy, 2200, 2200);
+  }
+  for (let k = 0; k < o.structure.plateauAlone; k++) {
+    const at = place(5000, 5000);
+    if (at) plateau(at.cx, at.cy, 1000 + 1500 * r(), 1000 + 1500 * r());
+  }
+  const cols = Math.floor((width0 - TILE0) / stride0) + 1;
+  const rows = Math.floor((height0 - TILE0) / stride0) + 1;
+  const cap = cols * rows;
+  const patches: PatchTable = {
+    n: 0,
+    x0: new Int32Array(cap),
+    y0: new Int32Array(cap),
+    w0: new Int32Array(cap),
+    h0: new Int32Array(cap),
+    col: new Int32Array(cap),
+    row: new Int32Array(cap),
+    score: new Float32Array(cap),
+  };
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < cols; col++) {
+      const x0 = col * stride0;
+      const y0 = row * stride0;
+      const cx = x0 + TILE0 / 2;
+      const cy = y0 + TILE0 / 2;
+      if (!inTissue(cx, cy, width0, height0)) continue;
+      const foot = { x1: x0, y1: y0, x2: x0 + TILE0, y2: y0 + TILE0 };
+      // The tissue's own score: 0.1, or a plateau's level (soft-edged, fading over its outer fifth).
+      let ground = 0.1;
+      for (const p of plateaus) {
+        const u = (cx - p.cx) / p.rx;
+        const v = (cy - p.cy) / p.ry;
+        const inner = Math.min(1, Math.max(0, (1 - Math.sqrt(u * u + v * v)) * 5));
+        ground = Math.max(ground, 0.1 + (p.level - 0.1) * inner);
+      }
+      // A patch part lesion, part tissue scores between the two, half-way at half cover.
+      let s = ground;
+      truth.forEach((b, k) => {
+        const cover = boxCoverage(foot, [b]);
+        if (cover > 0) s = Math.max(s, ground + (peakOf[k] - ground) / (1 + Math.exp(-12 * (cover - 0.5))));
+      });
+      s += sigma * gaussian(r);
+      if (s < 0.3 && r() < spikeRate) s = 0.6 + 0.4 * r();
+      const i = patches.n++;
+      patches.x0[i] = x0;
+      patches.y0[i] = y0;
+      patches.w0[i] = TILE0;
+      patches.h0[i] = TILE0;
+      patches.col[i] = col;
+      patches.row[i] = row;
+      patches.score[i] = Math.min(1, Math.max(0, s));
+    }
+  }
+  const n = patches.n;
+  const used: PatchTable = {
+    n,
+    x0: patches.x0.slice(0, n),
+    y0: patches.y0.slice(0, n),
+    w0: patches.w0.slice(0, n),
+    h0: patches.h0.slice(0, n),
+    col: patches.col.slice(0, n),
+    row: patches.row.slice(0, n),
+    score: patches.score.slice(0, n),
+  };
+  const clamped = truth.map((b) => ({
+    x1: Math.max(0, b.x1),
+    y1: Math.max(0, b.y1),
+    x2: Math.min(width0, b.x2),
+    y2: Math.min(height0, b.y2),
+  }));
+  return { slideId: o.slideId, width0, height0, mpp0: 0.25, tileW0: TILE0, stride0, truth: clamped, patches: used };
+}
+
 /** The slide as a patch-score stream (metadata and batches of at most `batchRows` rows). */
 export function simStream(s: SimSlide, batchRows = 4096): { meta: StreamMeta; batches: RecordBatch[] } {
   const meta: StreamMeta = {

@@ -3,9 +3,9 @@
 import { DisjointSets } from '@slidepipe/image';
 import type { ScoreGrid } from '../grid';
 import type { Params } from '@slidepipe/core';
-import { COMMON_PARAMS, positives, type BoxMethodDef, type Region } from './types';
+import { COMMON_PARAMS, NEIGHBOURS_8, positives, type BoxMethodDef, type Region } from './types';
 
-const NEIGHBOURS = [-1, 0, 1].flatMap((dr) => [-1, 0, 1].map((dc) => [dc, dr] as const)).filter(([dc, dr]) => dc || dr);
+const NEIGHBOURS = NEIGHBOURS_8;
 
 export const components: BoxMethodDef = {
   name: 'components',

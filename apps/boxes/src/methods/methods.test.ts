@@ -92,8 +92,8 @@ describe('dbscan', () => {
 });
 
 describe('registry', () => {
-  it('lists three methods with complete, recorded parameters', () => {
-    expect(METHODS.map((m) => m.name)).toEqual(['components', 'merge', 'dbscan']);
+  it('lists four methods with complete, recorded parameters', () => {
+    expect(METHODS.map((m) => m.name)).toEqual(['components', 'merge', 'dbscan', 'peaks']);
     expect(methodFromRecipe('dbscan:eps_strides=2').params).toEqual({
       threshold: 0.5,
       score: 'topk',
@@ -105,7 +105,7 @@ describe('registry', () => {
 
   it('refuses unknown methods and parameters, and values out of range', () => {
     expect(() => methodFromRecipe('kmeans')).toThrow(
-      /--method: expected one of components, merge, dbscan, random, got "kmeans"/,
+      /--method: expected one of components, merge, dbscan, peaks, random, got "kmeans"/,
     );
     expect(() => methodFromRecipe('merge:gap=3')).toThrow(
       /unknown parameter "gap" \(known: threshold, score, k_tiles, gap0\)/,

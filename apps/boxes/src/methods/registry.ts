@@ -4,13 +4,14 @@ import { Registry, type Chosen } from '@slidepipe/core';
 import { components } from './components';
 import { dbscan } from './dbscan';
 import { merge } from './merge';
+import { peaks } from './peaks';
 import { random } from './random';
 import type { BoxMethodDef } from './types';
 
-export const METHODS: readonly BoxMethodDef[] = [components, merge, dbscan];
+export const METHODS: readonly BoxMethodDef[] = [components, merge, dbscan, peaks];
 /** Not detectors: reference points to compare detectors with. */
 export const BASELINES: readonly BoxMethodDef[] = [random];
-export const DEFAULT_METHOD = components.name;
+export const DEFAULT_METHOD = peaks.name;
 
 const REGISTRY = new Registry([...METHODS, ...BASELINES], { what: '--method' });
 
