@@ -8,7 +8,7 @@ import { afterAll, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from './cohort';
 import { synthesizeCohort } from './synth';
 
-// `wsi-synth -o DIR --patients 2 --seed 3` at commit f27af43 (before --difficulty).
+// `wsi-synth -o DIR --patients 2 --seed 3` (the CLI default --negative-fraction is 0.333) at commit f27af43 (before --difficulty).
 const RECORDED: Record<string, string> = {
   'RD0QxOe81A_a.tif': '4500033901e82f04b2d838b249c75a427b4465a0346af719c21145bb9d1fda9e',
   'RD0QxOe81A_b.tif': '83db5d90966dd1555a7de164ed66f26ba61fa06e2c3dce483708e0bc9c5aca67',
@@ -27,11 +27,23 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 it('writes the standard cohort byte for byte as before', async () => {
   const dir = join(root, 'cohort');
-  await synthesizeCohort({ ...DEFAULT_PARAMS, patients: 2, seed: 3, outDir: dir, force: false });
+  await synthesizeCohort({
+    ...DEFAULT_PARAMS,
+    patients: 2,
+    seed: 3,
+    negativeFraction: 0.333,
+    outDir: dir,
+    force: false,
+  });
   const got = Object.fromEntries(
     readdirSync(dir)
       .sort()
-      .map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]),
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+      ]),
   );
   expect(got).toEqual(RECORDED);
 });
