@@ -20,6 +20,9 @@ export interface Patch {
   rgb: Uint8Array;
 }
 
+/** Patches at least this much tissue (as a tissue detector keeps them), so glass does not tell. */
+export const MIN_TISSUE = 0.8;
+
 const overlap = (a: Box, b: Box) =>
   Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1)) * Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
 
@@ -29,6 +32,7 @@ export function patchesOf(
   texture: TextureSource,
   maxNegatives: number,
   maxLesions = Infinity,
+  minTissue = MIN_TISSUE,
 ): Patch[] {
   const P = 2 * TILE_PX;
   const tissue = tissueOf(plan);
@@ -40,7 +44,7 @@ export function patchesOf(
       const inLesion = Math.max(0, ...plan.lesions.map((l) => overlap(l.box, box)));
       const lesion = inLesion >= 0.5 * P * P;
       if (!lesion && inLesion > 0) continue;
-      if (tissue.tissueFraction(box, 8) < 0.6) continue;
+      if (tissue.tissueFraction(box, 8) < minTissue) continue;
       const hard = (plan.hard?.negatives ?? []).some((n) => overlap(n.box, box) >= 0.25 * P * P);
       boxes.push({ box, lesion, hard });
     }

@@ -84,6 +84,7 @@ export class HardSlideRenderer extends SlideRenderer {
   private readonly extendedTissue: TissueModel;
   private readonly ext: Float32Array[];
   private readonly integral: Float64Array;
+  private readonly room: Float64Array;
   private readonly nucleusRgb: Map<Structure['kind'], [number, number, number]>;
 
   constructor(plan: SlidePlan, tissue: TissueModel, src: TextureSource) {
@@ -119,6 +120,7 @@ export class HardSlideRenderer extends SlideRenderer {
     // alpha, blur, base RGB, painted RGB, and a scratch row for the box filter.
     this.ext = Array.from({ length: 8 }, () => new Float32Array(n));
     this.integral = new Float64Array((this.extendedPx + 1) ** 2);
+    this.room = new Float64Array((this.extendedPx + 1) ** 2);
     this.nucleusRgb = new Map(
       (Object.keys(KINDS) as Structure['kind'][]).map((k) => [k, this.colour(src.nucleusH * KINDS[k].darkness, 0.12)]),
     );
@@ -284,7 +286,7 @@ export class HardSlideRenderer extends SlideRenderer {
       [g0, g1, this.green],
       [b0, b1, this.blue],
     ] as const)
-      keepLocalMean(base, painted, E, m, this.meanRadiusPx, this.integral, out);
+      keepLocalMean(base, painted, E, m, this.meanRadiusPx, this.integral, this.room, out);
   }
 
   /** No procedural nuclei beyond the structures: the real texture has its own. */
@@ -413,10 +415,14 @@ function paintNucleus(
   }
 }
 
+/** Lift headroom counted per pixel: pixels near white take less of a lift, so nothing clips. */
+const HEADROOM = 64;
+
 /**
- * Adds to `out` (the tile, at offset `m` inside the region) the painted plane plus the local mean
- * (box of side 2 radius + 1, clamped at the region's edge) of base - painted: the painted texture
- * on the unpainted mean. Only the difference needs a mean: it is zero away from painted nuclei.
+ * Writes into `out` (the tile, at offset `m` inside the region) the painted plane plus what the
+ * paint took from the local mean (box of side 2 radius + 1, clamped at the region's edge), spread
+ * over the pixels by their headroom below white: the painted texture on the unpainted mean. Only
+ * the difference needs a mean: it is zero away from painted nuclei.
  */
 function keepLocalMean(
   base: Float32Array,
@@ -425,16 +431,24 @@ function keepLocalMean(
   m: number,
   radius: number,
   integral: Float64Array,
+  room: Float64Array,
   out: Float32Array,
 ): void {
   const iw = E + 1;
+  const headroom = (v: number) => Math.max(0, Math.min(HEADROOM, 255 - v));
   for (let y = 0; y < E; y++) {
     let row = 0;
+    let rowRoom = 0;
     for (let x = 0; x < E; x++) {
-      row += base[y * E + x] - painted[y * E + x];
+      const i = y * E + x;
+      row += base[i] - painted[i];
+      rowRoom += headroom(painted[i]);
       integral[(y + 1) * iw + x + 1] = integral[y * iw + x + 1] + row;
+      room[(y + 1) * iw + x + 1] = room[y * iw + x + 1] + rowRoom;
     }
   }
+  const sum = (t: Float64Array, x1: number, y1: number, x2: number, y2: number) =>
+    t[y2 * iw + x2] - t[y1 * iw + x2] - t[y2 * iw + x1] + t[y1 * iw + x1];
   for (let y = 0; y < TILE_PX; y++) {
     const gy = y + m;
     const y1 = Math.max(0, gy - radius);
@@ -443,8 +457,10 @@ function keepLocalMean(
       const gx = x + m;
       const x1 = Math.max(0, gx - radius);
       const x2 = Math.min(E, gx + radius + 1);
-      const d = integral[y2 * iw + x2] - integral[y1 * iw + x2] - integral[y2 * iw + x1] + integral[y1 * iw + x1];
-      out[y * TILE_PX + x] = painted[gy * E + gx] + d / ((y2 - y1) * (x2 - x1));
+      const d = sum(integral, x1, y1, x2, y2);
+      const r = sum(room, x1, y1, x2, y2);
+      const p = painted[gy * E + gx];
+      out[y * TILE_PX + x] = p + (r > 0 ? (d * headroom(p)) / r : 0);
     }
   }
 }
