@@ -22,7 +22,7 @@ const EXP_MAX = 12;
 const EXP_LUT = Float32Array.from({ length: EXP_MAX * EXP_STEPS + 1 }, (_, i) => Math.exp(-i / EXP_STEPS));
 function expNeg(x: number): number {
   const k = (x * EXP_STEPS + 0.5) | 0;
-  return k < EXP_LUT.length ? EXP_LUT[k] : 0;
+  return k < 0 ? Math.exp(-x) : k < EXP_LUT.length ? EXP_LUT[k] : 0;
 }
 const MOSAIC = label32('mosaic');
 const STRUCTURE_NUCLEI = label32('structure-nuclei');
@@ -43,7 +43,7 @@ interface NucleusKind {
 }
 
 const KINDS: Record<Structure['kind'], NucleusKind> = {
-  lesion: { aUm: [2.7, 3.6], bUm: [2.5, 3.3], ink: 0.38, alphaMax: 0.95, darkness: 1.15, angleSpread: Infinity },
+  lesion: { aUm: [2.7, 3.6], bUm: [2.5, 3.3], ink: 0.38, alphaMax: 0.88, darkness: 1.15, angleSpread: Infinity },
   spindle: { aUm: [5, 8], bUm: [1.2, 2], ink: 0.3, alphaMax: 0.88, darkness: 1.0, angleSpread: 0.3 },
   cellular: { aUm: [3.6, 5.2], bUm: [2.8, 4], ink: 0.36, alphaMax: 0.78, darkness: 0.8, angleSpread: Infinity },
   vessel: { aUm: [5, 7.5], bUm: [1.3, 2], ink: 0.45, alphaMax: 0.9, darkness: 1.0, angleSpread: 0.25 },
@@ -84,6 +84,7 @@ export class HardSlideRenderer extends SlideRenderer {
   private readonly extendedTissue: TissueModel;
   private readonly ext: Float32Array[];
   private readonly integral: Float64Array;
+  private readonly wavePhase: number[];
   private readonly room: Float64Array;
   private readonly nucleusRgb: Map<Structure['kind'], [number, number, number]>;
 
@@ -119,6 +120,8 @@ export class HardSlideRenderer extends SlideRenderer {
     const n = this.extendedPx * this.extendedPx;
     // alpha, blur, base RGB, painted RGB, and a scratch row for the box filter.
     this.ext = Array.from({ length: 8 }, () => new Float32Array(n));
+    const phases = Rng.of(plan.seed, 'mosaic-waves');
+    this.wavePhase = [0, 1, 2, 3].map(() => phases.uniform(0, 2 * Math.PI));
     this.integral = new Float64Array((this.extendedPx + 1) ** 2);
     this.room = new Float64Array((this.extendedPx + 1) ** 2);
     this.nucleusRgb = new Map(
@@ -155,6 +158,7 @@ export class HardSlideRenderer extends SlideRenderer {
     const sw = src.widthPx;
     const [Hr, Hg, Hb] = this.stainH;
     const [Er, Eg, Eb] = this.stainE;
+    const [Rr, Rg, Rb] = src.residualOd;
     const [gr, gg, gb] = this.gamma;
     const [Ir, Ig, Ib] = this.glassRgb;
     const sample = (plane: Float32Array, fx: number, fy: number) => {
@@ -171,10 +175,10 @@ export class HardSlideRenderer extends SlideRenderer {
     const cis = [0, 0, 0, 0];
     const cjs = [0, 0, 0, 0];
     // Window corner and symmetry of every cell the region touches, hashed once per region.
-    const ci0 = Math.floor((x0 + 0.5) / C - 0.5);
-    const cj0 = Math.floor((y0 + 0.5) / C - 0.5);
-    const nci = Math.floor((x0 + w) / C - 0.5) - ci0 + 2;
-    const ncj = Math.floor((y0 + h) / C - 0.5) - cj0 + 2;
+    const ci0 = Math.floor((x0 + 0.5) / C - 0.65);
+    const cj0 = Math.floor((y0 + 0.5) / C - 0.65);
+    const nci = Math.floor((x0 + w) / C - 0.35) - ci0 + 2;
+    const ncj = Math.floor((y0 + h) / C - 0.35) - cj0 + 2;
     const cellWinX = new Int32Array(nci * ncj);
     const cellWinY = new Int32Array(nci * ncj);
     const cellSym = new Uint8Array(nci * ncj);
@@ -186,15 +190,28 @@ export class HardSlideRenderer extends SlideRenderer {
         cellWinY[j * nci + i] = src.windows[2 * win + 1];
         cellSym[j * nci + i] = hash & 7;
       }
+    // Wavy cell borders (a sum of two sines per axis, phases per slide), so no grid shows.
+    const [p1, p2, p3, p4] = this.wavePhase;
+    const waveU = new Float32Array(h);
+    const waveV = new Float32Array(w);
+    for (let y = 0; y < h; y++) {
+      const t = (y0 + y) / C;
+      waveU[y] = 0.09 * Math.sin(2.3 * t + p1) + 0.05 * Math.sin(5.1 * t + p2);
+    }
+    for (let x = 0; x < w; x++) {
+      const t = (x0 + x) / C;
+      waveV[x] = 0.09 * Math.sin(2.1 * t + p3) + 0.05 * Math.sin(4.7 * t + p4);
+    }
     for (let y = 0, i = 0; y < h; y++) {
       const gy = y0 + y + 0.5;
-      const v = gy / C - 0.5;
-      const j0 = Math.floor(v);
-      const wy1 = smoothstep(0.5 - BAND, 0.5 + BAND, v - j0);
+      const vRow = gy / C - 0.5;
       for (let x = 0; x < w; x++, i++) {
         if (alpha[i] <= 0) continue;
+        const v = vRow + waveV[x];
+        const j0 = Math.floor(v);
+        const wy1 = smoothstep(0.5 - BAND, 0.5 + BAND, v - j0);
         const gx = x0 + x + 0.5;
-        const u = gx / C - 0.5;
+        const u = gx / C - 0.5 + waveU[y];
         const i0 = Math.floor(u);
         const wx1 = smoothstep(0.5 - BAND, 0.5 + BAND, u - i0);
         let n = 0;
@@ -213,6 +230,7 @@ export class HardSlideRenderer extends SlideRenderer {
         const blur = blurField ? blurField[i] : 0;
         let hSum = 0;
         let eSum = 0;
+        let rSum = 0;
         let w2 = 0;
         for (let k = 0; k < n; k++) {
           const cell = (cjs[k] - cj0) * nci + (cis[k] - ci0);
@@ -230,20 +248,25 @@ export class HardSlideRenderer extends SlideRenderer {
           const fy = Math.min(WINDOW_SRC_PX - 1.001, Math.max(0, half + dy)) + cellWinY[cell];
           let hv = sample(src.h, fx, fy);
           let ev = sample(src.e, fx, fy);
+          let rv = sample(src.res, fx, fy);
           if (blur > 0) {
             hv += (sample(src.hBlur, fx, fy) - hv) * blur;
             ev += (sample(src.eBlur, fx, fy) - ev) * blur;
+            rv += (sample(src.resBlur, fx, fy) - rv) * blur;
           }
           hSum += ws[k] * (hv - src.meanH);
           eSum += ws[k] * (ev - src.meanE);
+          rSum += ws[k] * rv;
           w2 += ws[k] * ws[k];
         }
         const norm = n > 1 ? 1 / Math.sqrt(w2) : 1;
         const hv = Math.max(0, src.meanH + hSum * norm);
         const ev = Math.max(0, src.meanE + eSum * norm);
-        r[i] = Ir * expNeg(gr * (hv * Hr + ev * Er));
-        g[i] = Ig * expNeg(gg * (hv * Hg + ev * Eg));
-        b[i] = Ib * expNeg(gb * (hv * Hb + ev * Eb));
+        // The residual is the scanner's, not the stain's: it stays as read.
+        const rv = rSum * norm;
+        r[i] = Ir * expNeg(gr * (hv * Hr + ev * Er + rv * Rr));
+        g[i] = Ig * expNeg(gg * (hv * Hg + ev * Eg + rv * Rg));
+        b[i] = Ib * expNeg(gb * (hv * Hb + ev * Eb + rv * Rb));
       }
     }
   }
@@ -281,12 +304,16 @@ export class HardSlideRenderer extends SlideRenderer {
     g1.set(g0);
     b1.set(b0);
     for (const [k, s] of near.entries()) this.paintStructure(s, k, ex, ey, E, A, Bf, r1, g1, b1);
+    // One weight for the three channels, so the lift does not change the hue.
+    const weight = Bf;
+    for (let i = 0; i < weight.length; i++)
+      weight[i] = Math.max(0, Math.min(HEADROOM, 255 - Math.max(r1[i], g1[i], b1[i])));
     for (const [base, painted, out] of [
       [r0, r1, this.red],
       [g0, g1, this.green],
       [b0, b1, this.blue],
     ] as const)
-      keepLocalMean(base, painted, E, m, this.meanRadiusPx, this.integral, this.room, out);
+      keepLocalMean(base, painted, E, m, this.meanRadiusPx, this.integral, this.room, weight, out);
   }
 
   /** No procedural nuclei beyond the structures: the real texture has its own. */
@@ -330,7 +357,7 @@ export class HardSlideRenderer extends SlideRenderer {
           const sa = rng.next();
           const sb = rng.next();
           const turn = rng.normal();
-          const shade = 1 + 0.15 * (rng.next() - 0.5);
+          const shade = 1 + 0.3 * (rng.next() - 0.5);
           if (px < ex - reach || px >= ex + E + reach || py < ey - reach || py >= ey + E + reach) continue;
           if (keep >= structureIntensity(s, px, py)) continue;
           const a = (kind.aUm[0] + sa * (kind.aUm[1] - kind.aUm[0])) * inv;
@@ -432,17 +459,17 @@ function keepLocalMean(
   radius: number,
   integral: Float64Array,
   room: Float64Array,
+  weight: Float32Array,
   out: Float32Array,
 ): void {
   const iw = E + 1;
-  const headroom = (v: number) => Math.max(0, Math.min(HEADROOM, 255 - v));
   for (let y = 0; y < E; y++) {
     let row = 0;
     let rowRoom = 0;
     for (let x = 0; x < E; x++) {
       const i = y * E + x;
       row += base[i] - painted[i];
-      rowRoom += headroom(painted[i]);
+      rowRoom += weight[i];
       integral[(y + 1) * iw + x + 1] = integral[y * iw + x + 1] + row;
       room[(y + 1) * iw + x + 1] = room[y * iw + x + 1] + rowRoom;
     }
@@ -459,8 +486,8 @@ function keepLocalMean(
       const x2 = Math.min(E, gx + radius + 1);
       const d = sum(integral, x1, y1, x2, y2);
       const r = sum(room, x1, y1, x2, y2);
-      const p = painted[gy * E + gx];
-      out[y * TILE_PX + x] = p + (r > 0 ? (d * headroom(p)) / r : 0);
+      const k = gy * E + gx;
+      out[y * TILE_PX + x] = painted[k] + (r > 0 ? (d * weight[k]) / r : 0);
     }
   }
 }

@@ -27,8 +27,13 @@ export interface TextureSource {
   /** Haematoxylin and eosin amounts per pixel, sharp and slightly defocused. */
   h: Float32Array;
   e: Float32Array;
+  /** The third, residual component (what H and E do not explain: scanner, counterstain). */
+  res: Float32Array;
   hBlur: Float32Array;
   eBlur: Float32Array;
+  resBlur: Float32Array;
+  /** Unit optical-density vector of the residual. */
+  residualOd: [number, number, number];
   /** Mean amounts over tissue (the centre of the variance-preserving blend). */
   meanH: number;
   meanE: number;
@@ -38,15 +43,20 @@ export interface TextureSource {
   windows: Int32Array;
 }
 
-/** Inverse of the 3x3 matrix whose rows are H, E and their cross product (the residual). */
-function unmixMatrix(): number[][] {
+/** The residual direction: the unit cross product of H and E. */
+function residualOd(): [number, number, number] {
   const r = [
     H_OD[1] * E_OD[2] - H_OD[2] * E_OD[1],
     H_OD[2] * E_OD[0] - H_OD[0] * E_OD[2],
     H_OD[0] * E_OD[1] - H_OD[1] * E_OD[0],
   ];
   const n = Math.hypot(...r);
-  const m = [H_OD, E_OD, r.map((v) => v / n)];
+  return r.map((v) => v / n) as [number, number, number];
+}
+
+/** Inverse of the 3x3 matrix whose rows are H, E and the residual. */
+function unmixMatrix(): number[][] {
+  const m = [H_OD, E_OD, residualOd()];
   const det =
     m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
     m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
@@ -98,6 +108,7 @@ export function textureFromRgb(
   const n = widthPx * heightPx;
   const h = new Float32Array(n);
   const e = new Float32Array(n);
+  const res = new Float32Array(n);
   const tissue = new Uint8Array(n);
   const inv = unmixMatrix();
   const od = (v: number) => -Math.log(Math.max(1, v) / 255);
@@ -105,6 +116,7 @@ export function textureFromRgb(
     const o = [od(rgb[3 * i]), od(rgb[3 * i + 1]), od(rgb[3 * i + 2])];
     h[i] = Math.max(0, o[0] * inv[0][0] + o[1] * inv[1][0] + o[2] * inv[2][0]);
     e[i] = Math.max(0, o[0] * inv[0][1] + o[1] * inv[1][1] + o[2] * inv[2][1]);
+    res[i] = o[0] * inv[0][2] + o[1] * inv[1][2] + o[2] * inv[2][2];
     tissue[i] = o[0] + o[1] + o[2] > TISSUE_OD ? 1 : 0;
   }
   // Integral image of the tissue mask, for the share of tissue in each window.
@@ -151,8 +163,11 @@ export function textureFromRgb(
     heightPx,
     h,
     e,
+    res,
     hBlur: blur(h, widthPx, heightPx, radius),
     eBlur: blur(e, widthPx, heightPx, radius),
+    resBlur: blur(res, widthPx, heightPx, radius),
+    residualOd: residualOd(),
     meanH: sumH / count,
     meanE: sumE / count,
     nucleusH: hs[Math.floor(0.97 * (hs.length - 1))],
