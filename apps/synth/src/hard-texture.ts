@@ -317,7 +317,9 @@ export class HardSlideRenderer extends SlideRenderer {
   }
 
   /** No procedural nuclei beyond the structures: the real texture has its own. */
-  protected override drawNuclei(): void {}
+  protected override drawNuclei(): void {
+    return;
+  }
 
   private paintStructure(
     s: Structure,

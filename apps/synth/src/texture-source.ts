@@ -73,8 +73,8 @@ function unmixMatrix(): number[][] {
 
 /** Separable box blur, three passes (close to a Gaussian of sigma ~ radius). */
 function blur(src: Float32Array, w: number, h: number, radius: number): Float32Array {
-  let a = Float32Array.from(src);
-  let b = new Float32Array(src.length);
+  const a = Float32Array.from(src);
+  const b = new Float32Array(src.length);
   const pass = (from: Float32Array, to: Float32Array, horizontal: boolean) => {
     const n = horizontal ? w : h;
     const lines = horizontal ? h : w;
@@ -92,8 +92,7 @@ function blur(src: Float32Array, w: number, h: number, radius: number): Float32A
     pass(a, b, true);
     pass(b, a, false);
   }
-  b = a;
-  return b;
+  return a;
 }
 
 /** Unmixes packed RGB pixels into a texture source. */
