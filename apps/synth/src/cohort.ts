@@ -4,6 +4,7 @@
 // Splits: a deterministic `validationFraction` of the patients (both slides of each, as DigiLut
 // holds out whole patients) is 'validation'; the rest is 'train'. Within each split a fixed
 // fraction of slides is negative (no lesion), so even a 6-patient cohort has both kinds.
+import { planHardSlide, patientStain } from './hard-plan';
 import { SIZE_PRESETS, type SizePreset } from './presets';
 import type {
   BlurRegion,
@@ -76,6 +77,22 @@ export function planCohort(params: CohortParams): CohortPlan {
     const inSplit = slots.filter((s) => s.patient.split === split).map((s) => `${s.patient.id}_${s.letter}`);
     const shuffled = Rng.of(params.seed, `negatives-${split}`).shuffle(inSplit);
     shuffled.slice(0, Math.round(inSplit.length * params.negativeFraction)).forEach((k) => negative.add(k));
+  }
+  if (params.difficulty === 'hard') {
+    const stains = patients.map((_, i) => patientStain(Rng.of(params.seed, 'patient-stain', i), params.jpegQuality));
+    const slides = slots.map((s) =>
+      planHardSlide({
+        preset,
+        mpp: params.mpp,
+        seed: hash32(params.seed, label32('hard-slide'), s.index, s.letter.charCodeAt(0)),
+        patientId: s.patient.id,
+        letter: s.letter,
+        split: s.patient.split,
+        positive: !negative.has(`${s.patient.id}_${s.letter}`),
+        patientStain: stains[s.index],
+      }),
+    );
+    return { params, patients, slides };
   }
   const slides = slots.map((s) =>
     planSlide({
@@ -161,7 +178,13 @@ export function makeStain(rng: Rng): Stain {
   };
 }
 
-function placeFragments(rng: Rng, preset: SizePreset, mpp: number, widthPx: number, heightPx: number): Fragment[] {
+export function placeFragments(
+  rng: Rng,
+  preset: SizePreset,
+  mpp: number,
+  widthPx: number,
+  heightPx: number,
+): Fragment[] {
   const count = rng.int(preset.fragments[0], preset.fragments[1]);
   const marginX = 0.06 * widthPx;
   const marginY = 0.04 * heightPx;
@@ -209,7 +232,7 @@ export function ellipseBox(cx: number, cy: number, a: number, b: number, angle: 
 }
 
 /** A point inside a fragment, chosen uniformly over its bounding box then rejected outside. */
-function pointIn(rng: Rng, f: Fragment): [number, number] {
+export function pointIn(rng: Rng, f: Fragment): [number, number] {
   for (let t = 0; t < 1000; t++) {
     const x = rng.uniform(f.box.x1, f.box.x2);
     const y = rng.uniform(f.box.y1, f.box.y2);
@@ -297,7 +320,7 @@ function fragmentRadius(f: Fragment): number {
   return Math.min(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1) / 2;
 }
 
-function placeFolds(rng: Rng, fragments: Fragment[], keepOut: Box[], mpp: number): Fold[] {
+export function placeFolds(rng: Rng, fragments: Fragment[], keepOut: Box[], mpp: number): Fold[] {
   const folds: Fold[] = [];
   const count = rng.int(1, 2);
   for (let t = 0; t < 60 && folds.length < count; t++) {
@@ -326,7 +349,7 @@ function placeFolds(rng: Rng, fragments: Fragment[], keepOut: Box[], mpp: number
   return folds;
 }
 
-function placeBlurs(rng: Rng, fragments: Fragment[], keepOut: Box[]): BlurRegion[] {
+export function placeBlurs(rng: Rng, fragments: Fragment[], keepOut: Box[]): BlurRegion[] {
   for (let t = 0; t < 60; t++) {
     const f = rng.pick(fragments);
     const [cx, cy] = pointIn(rng, f);
@@ -353,7 +376,7 @@ const INKS: Rgb[] = [
 ];
 
 /** Marker strokes: arcs around a fragment, as pathologists circle regions, off the lesions. */
-function placePens(
+export function placePens(
   rng: Rng,
   fragments: Fragment[],
   keepOut: Box[],

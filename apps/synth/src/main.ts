@@ -35,6 +35,16 @@ void runTool<SynthFlags>({
       .option('--negative-fraction <f>', 'share of slides per split without lesions', '0.333')
       .option('--jpeg-quality <q>', 'JPEG quality of the tiles, 1..100', '80')
       .addOption(
+        new Option(
+          '--difficulty <name>',
+          'standard: procedural tissue; hard: real tissue from --texture re-stained per patient, lesions that differ ' +
+            'only by texture, nuclei-dense hard negatives, DigiLut lesion sizes, focus blur, stronger JPEG',
+        )
+          .choices(['standard', 'hard'])
+          .default('standard'),
+      )
+      .option('--texture <slide>', 'real H&E slide (OpenSlide-readable) whose tissue a hard cohort is built from')
+      .addOption(
         new Option('--bigtiff <mode>', 'BigTIFF: auto (only past 4 GB), always, never')
           .choices(['auto', 'always', 'never'])
           .default('auto'),

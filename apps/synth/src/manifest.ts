@@ -2,6 +2,7 @@
 // details, so the same seed gives the same bytes.
 import type { CohortPlan, SlidePlan } from './plan';
 import type { SlideWriteResult } from './slide-writer';
+import type { TextureSource } from './texture-source';
 
 export const MANIFEST_VERSION = 1;
 
@@ -71,6 +72,36 @@ function slideEntry(o: SlideOutcome) {
       lymphocyteRgb: s.stain.lymphocyteRgb.map(r3),
       backgroundRgb: s.stain.backgroundRgb.map(r3),
     },
+    // Only in hard cohorts (the standard manifest keeps its bytes).
+    ...(s.hard ? { hard: hardEntry(s) } : {}),
+  };
+}
+
+function hardEntry(s: SlidePlan) {
+  const h = s.hard!;
+  const st = h.stain;
+  return {
+    stain: {
+      hematoxylinOd: st.hematoxylinOd.map(r3),
+      eosinOd: st.eosinOd.map(r3),
+      hematoxylinScale: r3(st.hematoxylinScale),
+      eosinScale: r3(st.eosinScale),
+      gamma: st.gamma.map(r3),
+      backgroundRgb: st.backgroundRgb.map(r3),
+    },
+    jpegQuality: st.jpegQuality,
+    lesionWidthsUm: s.lesions.map((l) => r3((l.box.x2 - l.box.x1) * s.mpp)),
+    lesionHeightsUm: s.lesions.map((l) => r3((l.box.y2 - l.box.y1) * s.mpp)),
+    negatives: h.negatives.map((n) => ({
+      kind: n.kind,
+      ...n.box,
+      cx: r3(n.cx),
+      cy: r3(n.cy),
+      semiMajorPx: r3(n.semiMajorPx),
+      semiMinorPx: r3(n.semiMinorPx),
+      angleDeg: r3((n.angleRad * 180) / Math.PI),
+      nextToLesion: n.nextToLesion,
+    })),
   };
 }
 
@@ -80,6 +111,7 @@ export function buildManifest(
   version: string,
   files: Record<string, string>,
   contactSheetSlides: number,
+  texture?: TextureSource,
 ) {
   return {
     manifestVersion: MANIFEST_VERSION,
@@ -92,6 +124,19 @@ export function buildManifest(
     files,
     /** The contact sheet shows the first this many slides. */
     contactSheetSlides,
+    ...(texture
+      ? {
+          difficulty: 'hard',
+          texture: {
+            file: texture.file,
+            sha256: texture.sha256,
+            mpp: texture.mpp,
+            widthPx: texture.widthPx,
+            heightPx: texture.heightPx,
+            tissueWindows: texture.windows.length / 2,
+          },
+        }
+      : {}),
     patients: plan.patients,
     slides: outcomes.map(slideEntry),
   };

@@ -19,6 +19,46 @@ export interface CohortParams {
   negativeFraction: number;
   jpegQuality: number;
   bigTiff: BigTiffMode;
+  /** 'hard' (real tissue texture, hard negatives, patient stains); absent for the standard cohort. */
+  difficulty?: 'hard';
+}
+
+export type Difficulty = 'standard' | 'hard';
+export const DIFFICULTIES: readonly Difficulty[] = ['standard', 'hard'];
+
+/** A patient's stain and scanner in a hard cohort: both of its slides share it. */
+export interface HardStain {
+  /** Unit optical-density vectors of haematoxylin and eosin. */
+  hematoxylinOd: Rgb;
+  eosinOd: Rgb;
+  hematoxylinScale: number;
+  eosinScale: number;
+  /** Scanner colour response: a gamma per channel applied to transmitted light. */
+  gamma: Rgb;
+  backgroundRgb: Rgb;
+  jpegQuality: number;
+}
+
+/** Nuclei-dense structure painted over the real texture, mean colour kept. */
+export type StructureKind = 'lesion' | 'spindle' | 'cellular' | 'vessel';
+
+export interface Structure {
+  kind: StructureKind;
+  cx: number;
+  cy: number;
+  semiMajorPx: number;
+  semiMinorPx: number;
+  angleRad: number;
+  /** Bounding box (level-0 px). */
+  box: Box;
+  /** Placed right next to a lesion (hard negatives only). */
+  nextToLesion: boolean;
+}
+
+export interface HardSlidePlan {
+  stain: HardStain;
+  /** Hard negatives (spindle-cell stroma, cellular areas, vessel walls). */
+  negatives: Structure[];
 }
 
 export interface Stain {
@@ -94,6 +134,8 @@ export interface SlidePlan {
   blurs: BlurRegion[];
   pens: PenStroke[];
   stain: Stain;
+  /** Only in hard cohorts. */
+  hard?: HardSlidePlan;
 }
 
 export interface CohortPlan {

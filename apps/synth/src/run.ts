@@ -11,6 +11,8 @@ export interface SynthFlags {
   negativeFraction: string;
   jpegQuality: string;
   bigtiff: string;
+  difficulty: string;
+  texture?: string;
 }
 
 const num = (flag: string, v: string) => numberFlag(flag, 'a number')(v);
@@ -31,6 +33,8 @@ export async function run(ctx: ToolContext, _args: string[], o: SynthFlags): Pro
     negativeFraction: num('--negative-fraction', o.negativeFraction),
     jpegQuality: num('--jpeg-quality', o.jpegQuality),
     bigTiff: o.bigtiff as 'auto' | 'always' | 'never',
+    difficulty: o.difficulty === 'hard' ? 'hard' : undefined,
+    texturePath: o.texture,
     log: ctx.quiet ? undefined : (m) => ctx.log.info(m),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

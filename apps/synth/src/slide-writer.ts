@@ -9,6 +9,8 @@ import { PyramidBuilder, pyramidLevels, type PyramidLevel } from './pyramid';
 import { SlideRenderer, TILE_PX } from './texture';
 import { COMPRESSION_JPEG, PHOTOMETRIC_YCBCR, SUBFILE_REDUCED } from '@slidepipe/openslide/tiff-tags';
 import { TiledTiffWriter, type DataRef } from './tiff-writer';
+import { HardSlideRenderer } from './hard-texture';
+import type { TextureSource } from './texture-source';
 
 export const GENERATOR = 'slidepipe wsi-synth';
 const APERIO_PREFIX = 'Aperio Image Library v12.0.15';
@@ -19,6 +21,8 @@ export interface SlideWriteOptions {
   jpegQuality: number;
   bigTiff: BigTiffMode;
   smallestLevelPx: number;
+  /** The real tissue of hard slides (required when the plan is hard). */
+  texture?: TextureSource;
   /** Called after each level-0 tile row (for progress). */
   onRow?: (row: number, rows: number) => void;
 }
@@ -58,7 +62,13 @@ export function aperioDescription(plan: SlidePlan, quality: number): string {
 export async function writeSlide(plan: SlidePlan, path: string, opts: SlideWriteOptions): Promise<SlideWriteResult> {
   const sharp = await loadSharp();
   const levels = pyramidLevels(plan.widthPx, plan.heightPx, TILE_PX, opts.smallestLevelPx);
-  const renderer = new SlideRenderer(plan, tissueOf(plan));
+  if (plan.hard && !opts.texture) throw new Error(`synth: ${plan.fileName} is a hard slide: a texture is needed`);
+  const renderer =
+    plan.hard && opts.texture
+      ? new HardSlideRenderer(plan, tissueOf(plan), opts.texture)
+      : new SlideRenderer(plan, tissueOf(plan));
+  // Hard cohorts: each patient's scanner compresses harder than the --jpeg-quality given.
+  opts = { ...opts, jpegQuality: plan.hard?.stain.jpegQuality ?? opts.jpegQuality };
   const tiff = new TiledTiffWriter(path, opts.bigTiff);
   try {
     const pxPerCm = 10_000 / plan.mpp;

@@ -11,26 +11,24 @@ import { buildManifest, type SlideOutcome } from './manifest';
 import type { CohortParams, CohortPlan } from './plan';
 import { isSizeName, SIZE_NAMES, SIZE_PRESETS } from './presets';
 import { writeSlide } from './slide-writer';
+import { loadTextureSource, type TextureSource } from './texture-source';
+import { SynthError } from './errors';
 
 export const VERSION = '0.1.0';
 export const MANIFEST_FILE = 'manifest.json';
 export const CONTACT_SHEET_FILE = 'contact-sheet.png';
 export const MAX_SHEET_SLIDES = 120;
 
-/** An error with the exit status the command should end with (usage 64, output exists 73). */
-export class SynthError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number) {
-    super(message);
-    this.name = 'SynthError';
-    this.exitCode = exitCode;
-  }
-}
+export { SynthError } from './errors';
 
 export interface SynthOptions extends CohortParams {
   outDir: string;
   /** Replace files that already exist. */
   force: boolean;
+  /** Real H&E slide whose tissue the hard cohort is made of (required with difficulty 'hard'). */
+  texturePath?: string;
+  /** The texture already loaded (tests share one). */
+  texture?: TextureSource;
   log?: (message: string) => void;
 }
 
@@ -60,6 +58,7 @@ export function validateParams(p: CohortParams): void {
   if (!Number.isInteger(p.jpegQuality) || p.jpegQuality < 1 || p.jpegQuality > 100)
     fail('--jpeg-quality', 'an integer from 1 to 100', p.jpegQuality);
   if (!['auto', 'always', 'never'].includes(p.bigTiff)) fail('--bigtiff', 'auto, always or never', p.bigTiff);
+  if (p.difficulty !== undefined && p.difficulty !== 'hard') fail('--difficulty', 'standard or hard', p.difficulty);
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -78,8 +77,16 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
     negativeFraction: opts.negativeFraction,
     jpegQuality: opts.jpegQuality,
     bigTiff: opts.bigTiff,
+    // Absent for the standard cohort, so its manifest keeps its bytes.
+    ...(opts.difficulty === 'hard' ? { difficulty: 'hard' as const } : {}),
   };
   validateParams(params);
+  if (params.difficulty === 'hard' && !opts.texturePath && !opts.texture) {
+    throw new SynthError(
+      '--texture: expected a real H&E slide for --difficulty hard (e.g. CMU-1-Small-Region.svs)',
+      64,
+    );
+  }
   const log = opts.log ?? (() => undefined);
   const plan = planCohort(params);
   const csvs = cohortCsvs(plan);
@@ -92,6 +99,12 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
     }
   }
 
+  const texture =
+    params.difficulty === 'hard' ? (opts.texture ?? (await loadTextureSource(opts.texturePath as string))) : undefined;
+  if (texture)
+    log(
+      `texture: ${texture.file}, ${texture.widthPx}x${texture.heightPx} px, ${texture.windows.length / 2} tissue windows`,
+    );
   const preset = SIZE_PRESETS[params.size];
   const outcomes: SlideOutcome[] = [];
   for (const [i, s] of plan.slides.entries()) {
@@ -101,6 +114,7 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
       jpegQuality: params.jpegQuality,
       bigTiff: params.bigTiff,
       smallestLevelPx: preset.smallestLevelPx,
+      texture,
     });
     outcomes.push({ plan: s, result, sha256: await sha256File(path) });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -129,7 +143,7 @@ export async function synthesizeCohort(opts: SynthOptions): Promise<SynthReport>
     validationTruth: 'validation_truth.csv',
     contactSheet: CONTACT_SHEET_FILE,
   };
-  const manifest = buildManifest(plan, outcomes, VERSION, files, Math.min(outcomes.length, MAX_SHEET_SLIDES));
+  const manifest = buildManifest(plan, outcomes, VERSION, files, Math.min(outcomes.length, MAX_SHEET_SLIDES), texture);
   writeFileAtomic(join(opts.outDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', true);
   return { plan, outcomes, files: names };
 }

@@ -169,7 +169,7 @@ const NUCLEI = label32('nuclei');
 export class SlideRenderer {
   readonly plan: SlidePlan;
   readonly shading: Shading;
-  private readonly tissue: TissueModel;
+  protected readonly tissue: TissueModel;
   private readonly mpp: number;
   private readonly stainVariation: PeriodicNoise;
   private readonly fibre: PeriodicNoise;
@@ -188,13 +188,13 @@ export class SlideRenderer {
   /** Per-slide offsets (x, y) into each shared texture. */
   private readonly off: Record<'stain' | 'warp' | 'fibre' | 'chromatin' | 'lesion' | 'glass' | 'pen', [number, number]>;
   // Per-tile scratch.
-  private readonly alpha = new Float32Array(TILE_PX * TILE_PX);
+  protected readonly alpha = new Float32Array(TILE_PX * TILE_PX);
   private readonly lesionField = new Float32Array(TILE_PX * TILE_PX);
-  private readonly blurField = new Float32Array(TILE_PX * TILE_PX);
+  protected readonly blurField = new Float32Array(TILE_PX * TILE_PX);
   private readonly penFields: Float32Array[] = [];
-  private readonly red = new Float32Array(TILE_PX * TILE_PX);
-  private readonly green = new Float32Array(TILE_PX * TILE_PX);
-  private readonly blue = new Float32Array(TILE_PX * TILE_PX);
+  protected readonly red = new Float32Array(TILE_PX * TILE_PX);
+  protected readonly green = new Float32Array(TILE_PX * TILE_PX);
+  protected readonly blue = new Float32Array(TILE_PX * TILE_PX);
 
   constructor(plan: SlidePlan, tissue: TissueModel) {
     this.plan = plan;
@@ -416,7 +416,7 @@ export class SlideRenderer {
   }
 
   /** Stroma with fibres, lightened under lesions so that the mean colour does not change. */
-  private drawStroma(x0: number, y0: number, hasLesion: boolean, hasBlur: boolean): void {
+  protected drawStroma(x0: number, y0: number, hasLesion: boolean, hasBlur: boolean): void {
     const sh = this.shading;
     const A = this.alpha;
     const L = this.lesionField;
@@ -492,7 +492,7 @@ export class SlideRenderer {
   }
 
   /** Nuclei from the ~16 µm cells around the tile: a Poisson field thinned by lesion intensity. */
-  private drawNuclei(x0: number, y0: number): void {
+  protected drawNuclei(x0: number, y0: number): void {
     const sh = this.shading;
     const cell = this.cellPx;
     const margin = this.marginPx;
@@ -676,7 +676,7 @@ export class SlideRenderer {
   }
 }
 
-function blurIntensity(b: BlurRegion, x: number, y: number): number {
+export function blurIntensity(b: BlurRegion, x: number, y: number): number {
   const d = ellipseDistance(b.cx, b.cy, b.rxPx, b.ryPx, b.angleRad, x, y);
   return d >= 1 ? 0 : b.strength * (1 - smoothstep(0.5, 1, d));
 }
