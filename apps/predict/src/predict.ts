@@ -5,7 +5,7 @@ import { makeData, RecordBatch, Schema, Struct, type Data, type RecordBatch as B
 import type * as Ort from 'onnxruntime-node';
 import { inputError } from '@slidepipe/cli';
 import { loadOrt } from '@slidepipe/models';
-import type { RecordSink, RecordStream } from '@slidepipe/io';
+import type { RecordSink, RecordStream, SplitEntry } from '@slidepipe/io';
 import {
   extraFields,
   makeBatch,
@@ -15,6 +15,7 @@ import {
   type ProvenanceEntry,
   type StreamMeta,
   flatFloat32List,
+  OUT_OF_FOLD,
 } from '@slidepipe/schema';
 import { AGGREGATORS, type AggregateName } from './aggregate';
 import type { Ensemble } from './models';
@@ -23,6 +24,46 @@ export interface PredictOptions {
   aggregate: AggregateName;
   provenance: ProvenanceEntry | null;
   onRows?: (rows: number) => void;
+  /** Score each row with the head of its slide's own validation fold instead of the aggregate. */
+  outOfFold?: OutOfFold | null;
+}
+
+/** The split table the heads were trained on, for out-of-fold scores of training slides. */
+export interface OutOfFold {
+  splits: Map<string, SplitEntry>;
+  /** The table's path, as named in messages. */
+  path: string;
+}
+
+/**
+ * slide id -> index of the head that never saw the slide (the head validated on the slide's fold).
+ * Test-set slides, slides missing from the table and folds without a head are errors.
+ */
+export function oofHeadOf(e: Ensemble, oof: OutOfFold, source: string): (slide: string) => number {
+  const cache = new Map<string, number>();
+  const folds = e.heads.map((h) => h.fold);
+  return (slide) => {
+    const hit = cache.get(slide);
+    if (hit !== undefined) return hit;
+    const r = oof.splits.get(slide);
+    if (!r)
+      throw inputError(source, `slide ${slide} is not in the split table ${oof.path}: no out-of-fold head for it`);
+    if (r.set !== 'train') {
+      throw inputError(
+        source,
+        `slide ${slide} is in set "${r.set}" of ${oof.path}: out-of-fold scores are for training slides only (score it without --out-of-fold)`,
+      );
+    }
+    const k = folds.indexOf(r.fold);
+    if (k < 0) {
+      throw inputError(
+        source,
+        `slide ${slide} is in fold ${r.fold} of ${oof.path} but the models in ${e.dir} have heads for folds ${folds.join(', ')}: trained on another split?`,
+      );
+    }
+    cache.set(slide, k);
+    return k;
+  };
 }
 
 interface BackboneFacts {
@@ -56,8 +97,18 @@ export function scoreMeta(
   e: Ensemble,
   aggregate: AggregateName,
   provenance: ProvenanceEntry | null,
+  oofHead?: ((slide: string) => number) | null,
 ): StreamMeta {
   const thresholds = e.heads.map((h) => h.threshold);
+  // Out of fold, one slide: its head's threshold; several (known only row by row): the heads' mean.
+  const k = oofHead && input.slide ? oofHead(input.slide.slide_id) : -1;
+  const scoring = oofHead
+    ? {
+        aggregate: OUT_OF_FOLD,
+        threshold: k >= 0 ? thresholds[k] : AGGREGATORS['mean-prob'].threshold(thresholds),
+        ...(k >= 0 ? { oof_fold: e.heads[k].fold } : {}),
+      }
+    : { aggregate, threshold: AGGREGATORS[aggregate].threshold(thresholds) };
   return withProvenance(
     {
       record: 'patch-score',
@@ -67,8 +118,7 @@ export function scoreMeta(
         ...input.facts,
         folds: e.heads.length,
         fold_ids: e.heads.map((h) => h.fold),
-        aggregate,
-        threshold: AGGREGATORS[aggregate].threshold(thresholds),
+        ...scoring,
         fold_thresholds: thresholds,
         models: { ensemble_sha256: e.sha256, folder: e.dir },
       },
@@ -95,6 +145,12 @@ async function runHeads(e: Ensemble, x: Float32Array, n: number) {
 
 const KEPT = new Set(['slide_id', 'x0', 'y0', 'w0', 'h0', 'col', 'row', 'label']);
 
+/** Each row's probability from the head of its slide's fold. */
+function outOfFoldScores(b: Batch, probs: Float32Array[], oofHead: (slide: string) => number): Float32Array {
+  const ids = b.getChild('slide_id')!;
+  return Float32Array.from({ length: b.numRows }, (_, i) => probs[oofHead(ids.get(i) as string)][i]);
+}
+
 /** Scores one batch; passed-through columns are reused as they are (no copy). */
 export async function scoreBatch(
   b: Batch,
@@ -104,6 +160,7 @@ export async function scoreBatch(
   e: Ensemble,
   aggregate: AggregateName,
   source: string,
+  oofHead?: ((slide: string) => number) | null,
 ): Promise<RecordBatch> {
   const n = b.numRows;
   const dim = e.manifest.dim;
@@ -120,7 +177,9 @@ export async function scoreBatch(
   const { probs, logits } = n
     ? await runHeads(e, x, n)
     : { probs: e.heads.map(() => new Float32Array(0)), logits: e.heads.map(() => new Float32Array(0)) };
-  const score = AGGREGATORS[aggregate].score({ probs, logits, thresholds: e.heads.map((h) => h.threshold) }, n);
+  const score = oofHead
+    ? outOfFoldScores(b, probs, oofHead)
+    : AGGREGATORS[aggregate].score({ probs, logits, thresholds: e.heads.map((h) => h.threshold) }, n);
   const K = e.heads.length;
   const foldScores = Array.from({ length: n }, (_, i) => Float32Array.from({ length: K }, (_, k) => probs[k][i]));
   const col = (name: string) => b.getChild(name)!.data[0];
@@ -146,14 +205,15 @@ export async function predictStreams(
   let rows = 0;
   for await (const s of streams) {
     checkBackbone(s, e);
-    const meta = scoreMeta(s.meta, e, opts.aggregate, opts.provenance);
+    const oofHead = opts.outOfFold ? oofHeadOf(e, opts.outOfFold, s.source) : null;
+    const meta = scoreMeta(s.meta, e, opts.aggregate, opts.provenance, oofHead);
     const passFields = extraFields(s.schema, recordDef('embedding'));
     const schema = schemaFor(meta, passFields);
     const own = schemaFor(meta);
     const pass = passFields.map((f) => f.name);
     await sink.begin(schema, meta);
     for await (const b of s.batches) {
-      await sink.write(await scoreBatch(b, schema, own, pass, e, opts.aggregate, s.source));
+      await sink.write(await scoreBatch(b, schema, own, pass, e, opts.aggregate, s.source, oofHead));
       rows += b.numRows;
       opts.onRows?.(b.numRows);
     }

@@ -1,4 +1,4 @@
-import { nonNegativeInteger, numberFlag, positiveInteger, runTool, seedFlag } from '@slidepipe/cli';
+import { collect, nonNegativeInteger, numberFlag, positiveInteger, runTool, seedFlag } from '@slidepipe/cli';
 import { run, type SampleFlags } from './run';
 
 void runTool<SampleFlags>({
@@ -36,7 +36,17 @@ void runTool<SampleFlags>({
       )
       .option('--seed <n>', 'random seed (same input and seed: same rows)', seedFlag(), 0)
       .option('--splits <file>', 'split table (wsi-split): keep only slides of --set')
-      .option('--set <name>', 'with --splits: the set to keep', 'train');
+      .option('--set <name>', 'with --splits: the set to keep', 'train')
+      .option(
+        '--hard-negatives <file|dir>',
+        'out-of-fold patch scores of the training slides (wsi-predict --out-of-fold; a folder: its .parquet/.arrows files; repeat for several): adds the highest-scoring negatives not already kept, joined by (slide_id, x0, y0, w0, h0)',
+        collect,
+      )
+      .option(
+        '--per-pos <k>',
+        'with --hard-negatives: hard negatives added per kept positive, over the whole input (with --per-slide: within each slide, so lesion-free slides get none)',
+        numberFlag('--per-pos', 'a number >= 0', (n) => Number.isFinite(n) && n >= 0),
+      );
   },
   run,
 });

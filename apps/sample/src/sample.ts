@@ -18,6 +18,7 @@ import {
 import { inputError } from '@slidepipe/cli';
 import { fmix32 } from '@slidepipe/core';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
+import type { HardChoice, HardNegatives } from './hard';
 import { takeRows } from './take';
 
 /** Record types with a 0/1 label column that wsi-sample can balance. */
@@ -100,6 +101,7 @@ function labelsOf(batch: RecordBatch, source: string, ids: (i: number) => string
 export async function countInput(
   streams: AsyncIterable<RecordStream>,
   keepSlide: (id: string) => boolean,
+  visit?: (b: RecordBatch, i: number, label: number) => void,
 ): Promise<InputCounts> {
   const slides = new Map<string, SlideCount>();
   const perStream: InputCounts['streams'] = [];
@@ -124,6 +126,7 @@ export async function countInput(
           continue;
         }
         info.keptRows++;
+        visit?.(b, i, labels[i]);
         let c = slides.get(slide);
         if (!c) slides.set(slide, (c = { pos: 0, neg: 0 }));
         if (labels[i]) c.pos++;
@@ -272,68 +275,118 @@ class Selector {
   }
 }
 
+/** Per slide, what a stream's provenance records: [kept, in the input]; hard negatives [added, candidates]. */
+export type SlideRecord = Record<
+  string,
+  { positives: [number, number]; negatives: [number, number]; hard_negatives?: [number, number] }
+>;
+
 export interface WriteOptions {
   /** The provenance entry of an output stream, given its slides' plans. */
-  provenance: (
-    slides: Record<string, { positives: [number, number]; negatives: [number, number] }>,
-  ) => ProvenanceEntry | null;
+  provenance: (slides: SlideRecord) => ProvenanceEntry | null;
+  /** Hard negatives to add (chosen after a dry pass), or none. */
+  hard?: { negatives: HardNegatives; choice: HardChoice } | null;
 }
 
-/** Pass 2: writes the planned rows, one output stream per input stream that has rows of kept slides. */
-export async function writeSample(
+/**
+ * Runs every kept slide's selectors over the input in order; `row` sees each row of a kept slide
+ * with the seeded decision and says whether to write it. With no sink nothing is written (a dry pass).
+ */
+async function walkSample(
   streams: AsyncIterable<RecordStream>,
-  sink: RecordSink,
+  sink: RecordSink | null,
   counts: InputCounts,
   plan: SamplePlan,
-  opts: SampleOptions & WriteOptions,
-): Promise<{ pos: number; neg: number; streams: number }> {
+  opts: SampleOptions & { provenanceOf?: (slides: string[]) => ProvenanceEntry | null },
+  row: (b: RecordBatch, i: number, label: number, kept: boolean) => boolean,
+): Promise<number> {
   const selectors = new Map<string, { pos: Selector; neg: Selector }>();
   for (const [id, p] of plan.slides) {
     const rng = xoroshiro128plus(slideSeed(opts.seed, id) | 0);
     selectors.set(id, { pos: new Selector(p.pos, p.keepPos, rng), neg: new Selector(p.neg, p.keepNeg, rng) });
   }
   let index = 0;
-  let pos = 0;
-  let neg = 0;
   let written = 0;
   for await (const s of streams) {
     const info = counts.streams[index++];
     if (!info) throw inputError(s.source, 'more streams than in the first pass: did the input change between passes?');
     // A stream whose rows all belong to left-out slides (e.g. test slides) is left out whole.
-    const emit = info.keptRows > 0 || (info.rows === 0 && (!s.meta.slide || opts.keepSlide(s.meta.slide.slide_id)));
-    let schema = null;
+    const emit =
+      sink !== null &&
+      (info.keptRows > 0 || (info.rows === 0 && (!s.meta.slide || opts.keepSlide(s.meta.slide.slide_id))));
     if (emit) {
-      const slides: Record<string, { positives: [number, number]; negatives: [number, number] }> = {};
-      for (const id of info.slides) {
-        const p = plan.slides.get(id);
-        if (p) slides[id] = { positives: [p.keepPos, p.pos], negatives: [p.keepNeg, p.neg] };
-      }
-      const meta = withProvenance(s.meta, opts.provenance(slides));
-      schema = schemaFor(meta, extraFields(s.schema, recordDef(s.meta.record)));
-      await sink.begin(schema, meta);
+      const meta = withProvenance(s.meta, opts.provenanceOf!(info.slides));
+      await sink.begin(schemaFor(meta, extraFields(s.schema, recordDef(s.meta.record))), meta);
       written++;
     }
     for await (const b of s.batches) {
-      if (!emit) continue;
+      if (!emit && sink !== null) continue;
       const ids = b.getChild('slide_id')!;
       const labels = b.getChild('label')!;
       const rows: number[] = [];
       for (let i = 0; i < b.numRows; i++) {
         const sel = selectors.get(ids.get(i) as string);
         if (!sel) continue;
-        if (labels.get(i) === 1) {
-          if (sel.pos.next()) {
-            rows.push(i);
-            pos++;
-          }
-        } else if (sel.neg.next()) {
-          rows.push(i);
-          neg++;
-        }
+        const label = labels.get(i) === 1 ? 1 : 0;
+        if (row(b, i, label, label ? sel.pos.next() : sel.neg.next())) rows.push(i);
       }
-      if (rows.length) await sink.write(rows.length === b.numRows ? b : takeRows(b, rows));
+      if (emit && rows.length) await sink.write(rows.length === b.numRows ? b : takeRows(b, rows));
     }
     if (emit) await sink.end();
   }
-  return { pos, neg, streams: written };
+  return written;
+}
+
+function slideRecord(ids: string[], plan: SamplePlan, hard?: HardChoice | null): SlideRecord {
+  const slides: SlideRecord = {};
+  for (const id of ids) {
+    const p = plan.slides.get(id);
+    if (!p) continue;
+    slides[id] = { positives: [p.keepPos, p.pos], negatives: [p.keepNeg, p.neg] };
+    const h = hard?.slides.get(id);
+    if (h) slides[id].hard_negatives = [h.added, h.candidates];
+  }
+  return slides;
+}
+
+/** Pass 2 of hard-negative mining: marks the scored negatives the seeded sample keeps already. */
+export async function markKept(
+  streams: AsyncIterable<RecordStream>,
+  counts: InputCounts,
+  plan: SamplePlan,
+  opts: SampleOptions,
+  negatives: HardNegatives,
+): Promise<void> {
+  await walkSample(streams, null, counts, plan, opts, (b, i, label, kept) => {
+    if (kept && label === 0) negatives.kept(b, i);
+    return false;
+  });
+}
+
+/** The last pass: writes the planned rows (and hard negatives), one output stream per input stream that has rows of kept slides. */
+export async function writeSample(
+  streams: AsyncIterable<RecordStream>,
+  sink: RecordSink,
+  counts: InputCounts,
+  plan: SamplePlan,
+  opts: SampleOptions & WriteOptions,
+): Promise<{ pos: number; neg: number; hard: number; streams: number }> {
+  const hard = opts.hard ?? null;
+  let pos = 0;
+  let neg = 0;
+  let added = 0;
+  const provenanceOf = (ids: string[]) => opts.provenance(slideRecord(ids, plan, hard?.choice));
+  const written = await walkSample(streams, sink, counts, plan, { ...opts, provenanceOf }, (b, i, label, kept) => {
+    if (kept) {
+      if (label) pos++;
+      else neg++;
+      return true;
+    }
+    if (label === 0 && hard?.negatives.take(b, i)) {
+      added++;
+      return true;
+    }
+    return false;
+  });
+  return { pos, neg, hard: added, streams: written };
 }

@@ -5,3 +5,4 @@ export { readParquetStream, ParquetFileWriter, arrowFieldsFromParquet } from './
 export * from './input';
 export * from './output';
 export * from './slides';
+export * from './splits';

@@ -9,6 +9,11 @@ export const META_SLIDE = 'slidepipe.slide';
 export const META_FACTS = 'slidepipe.facts';
 export const META_PROVENANCE = 'slidepipe.provenance';
 export const META_FIELDS = 'slidepipe.fields';
+/**
+ * facts.aggregate of patch-score streams whose every score comes from the one fold head that never
+ * saw the slide (wsi-predict --out-of-fold); wsi-sample --hard-negatives accepts only these.
+ */
+export const OUT_OF_FOLD = 'out-of-fold';
 
 export interface SlideFacts {
   slide_id: string;
