@@ -4,3 +4,4 @@ export * from './macenko';
 export * from './reinhard';
 export * from './augment';
 export * from './target';
+export * from './target-file';
