@@ -4,7 +4,7 @@ import { inputError } from '@slidepipe/cli';
 import { mulberry32 } from '@slidepipe/core';
 import { FIT_DEFAULTS, StainFitter, stainTarget, type StainTarget } from '@slidepipe/image';
 import type { RecordStream } from '@slidepipe/io';
-import { decodeJpegAsync } from '@slidepipe/jpeg';
+import { decodeJpegAsync, setJpegMaxInFlight } from '@slidepipe/jpeg';
 import { patientIdOf } from '@slidepipe/schema';
 
 export interface FitOptions {
@@ -14,6 +14,11 @@ export interface FitOptions {
   /** OD pixels kept over all patches. */
   maxPixels: number;
   onRows?: (rows: number) => void;
+}
+
+/** JPEG decodes in flight at once (libjpeg-turbo on koffi's worker threads). */
+export function setDecodeThreads(threads: number): void {
+  setJpegMaxInFlight(Math.min(Math.max(threads, 1), 64));
 }
 
 export async function fitStainTarget(streams: AsyncIterable<RecordStream>, o: FitOptions): Promise<StainTarget> {

@@ -11,8 +11,8 @@ export interface StainFlags {
 
 export async function run(ctx: ToolContext, inputs: string[], f: StainFlags): Promise<void> {
   // libjpeg-turbo (through koffi) loads only here, so --help is instant.
-  const [{ fitStainTarget }, { setJpegMaxInFlight }] = await Promise.all([import('./fit'), import('@slidepipe/jpeg')]);
-  setJpegMaxInFlight(Math.min(Math.max(ctx.threads, 1), 64));
+  const { fitStainTarget, setDecodeThreads } = await import('./fit');
+  setDecodeThreads(ctx.threads);
   const progress = ctx.log.progress('patches');
   const target = await fitStainTarget(readRecords(inputs, { expect: ['patch', 'labelled-patch'] }), {
     ...f,

@@ -158,7 +158,12 @@ export function macenkoNormalize(
   out?: Uint8Array,
 ): { image: RgbImage; normalised: boolean } {
   const source = macenkoStainsOf(img, o);
-  if (!source) return { image: mapTissueOd(img, () => {}, out), normalised: false };
+  if (!source) {
+    const n = img.width * img.height * 3;
+    const data = out && out.length >= n ? out.subarray(0, n) : new Uint8Array(n);
+    data.set(img.data.subarray(0, n));
+    return { image: { data, width: img.width, height: img.height }, normalised: false };
+  }
   const [p0, p1] = pseudoInverse(...source.stain_matrix);
   const s0 = target.max_concentrations[0] / source.max_concentrations[0];
   const s1 = target.max_concentrations[1] / source.max_concentrations[1];

@@ -47,19 +47,25 @@ export function parseStainTarget(raw: unknown): StainTarget | string {
     return `format is ${JSON.stringify(t.format)}, expected "${STAIN_TARGET_FORMAT}"`;
   if (t.version !== STAIN_TARGET_VERSION) return `version ${JSON.stringify(t.version)} is not ${STAIN_TARGET_VERSION}`;
   if (t.od !== OD_CONVENTION) return `od convention ${JSON.stringify(t.od)}, expected "${OD_CONVENTION}"`;
-  const m = t.macenko as Record<string, unknown> | null;
-  if (m !== null) {
-    const sm = m?.stain_matrix as unknown[] | undefined;
-    if (!Array.isArray(sm) || sm.length !== 2 || !sm.every((v) => isNumbers(v, 3)))
-      return 'macenko.stain_matrix: expected two rows of three numbers (H, E)';
-    if (!isNumbers(m.max_concentrations, 2, true)) return 'macenko.max_concentrations: expected two positive numbers';
-    if (typeof m.alpha !== 'number' || typeof m.beta !== 'number') return 'macenko.alpha/beta: expected numbers';
-  }
-  const r = t.reinhard as Record<string, unknown> | null;
-  if (r !== null) {
-    if (!isNumbers(r?.lab_mean, 3) || !isNumbers(r?.lab_std, 3, true))
-      return 'reinhard: expected lab_mean (three numbers) and lab_std (three positive numbers)';
-  }
+  const problem = targetProblem('macenko', t.macenko) ?? targetProblem('reinhard', t.reinhard);
+  if (problem) return problem;
   if (typeof t.fitted_on !== 'object' || t.fitted_on === null) return 'fitted_on: missing';
   return t as unknown as StainTarget;
+}
+
+/** What is wrong with one method's part of a target (null: nothing; a null part is allowed). */
+export function targetProblem(method: 'macenko' | 'reinhard', part: unknown): string | null {
+  if (part === null) return null;
+  const p = part as Record<string, unknown> | undefined;
+  if (method === 'macenko') {
+    const sm = p?.stain_matrix as unknown[] | undefined;
+    if (!Array.isArray(sm) || sm.length !== 2 || !sm.every((v) => isNumbers(v, 3)))
+      return 'macenko.stain_matrix: expected two rows of three numbers (H, E)';
+    if (!isNumbers(p?.max_concentrations, 2, true)) return 'macenko.max_concentrations: expected two positive numbers';
+    if (typeof p?.alpha !== 'number' || typeof p?.beta !== 'number') return 'macenko.alpha/beta: expected numbers';
+    return null;
+  }
+  if (!isNumbers(p?.lab_mean, 3) || !isNumbers(p?.lab_std, 3, true))
+    return 'reinhard: expected lab_mean (three numbers) and lab_std (three positive numbers)';
+  return null;
 }
