@@ -22,7 +22,8 @@ export interface MacenkoOptions {
   maxPixels: number;
 }
 
-export const MACENKO_DEFAULTS: MacenkoOptions = { alpha: 1, beta: 0.15, maxPixels: 4096 };
+// beta: Macenko's 0.15 is in natural-log OD; ours is log10.
+export const MACENKO_DEFAULTS: MacenkoOptions = { alpha: 1, beta: 0.065, maxPixels: 4096 };
 /** Fewer OD pixels than this above beta: no estimate (the patch is left as it is). */
 export const MACENKO_MIN_PIXELS = 64;
 
