@@ -3,7 +3,7 @@
 // directions; concentrations come from the pseudo-inverse of that 3 x 2 matrix and are scaled so
 // their 99th percentiles match the target's, then re-coloured with the target's vectors.
 import type { RgbImage } from '../rgb';
-import { mapTissueOd, percentile, sampleOd } from './od';
+import { mapTissueOd, percentile, percentiles, sampleOd } from './od';
 
 type Vec3 = [number, number, number];
 
@@ -111,8 +111,9 @@ export function estimateMacenko(
     const len = Math.hypot(...v);
     return v.map((x) => x / len) as Vec3;
   };
-  const vMin = along(percentile(phi, n, alpha));
-  const vMax = along(percentile(phi, n, 100 - alpha));
+  const [lo, hi] = percentiles(phi, n, [alpha, 100 - alpha]);
+  const vMin = along(lo);
+  const vMax = along(hi);
   // Haematoxylin is the vector with the larger red density.
   const [h, e] = vMin[0] > vMax[0] ? [vMin, vMax] : [vMax, vMin];
   if (Math.abs(h[0] * e[0] + h[1] * e[1] + h[2] * e[2]) > 0.9999) return null;

@@ -71,12 +71,17 @@ export function mapTissueOd(img: RgbImage, map: (od: Float64Array) => void, out?
   return { data: dst.subarray(0, n * 3), width: img.width, height: img.height };
 }
 
-/** The p-th percentile (0..100) of `values[0..n)` with linear interpolation, as numpy's default; sorts a copy. */
-export function percentile(values: ArrayLike<number>, n: number, p: number): number {
+/** The p-th percentiles (0..100) of `values[0..n)` with linear interpolation, as numpy's default; sorts a copy once. */
+export function percentiles(values: ArrayLike<number>, n: number, ps: readonly number[]): number[] {
+  if (n === 0) return ps.map(() => Number.NaN);
   const s = Float64Array.from({ length: n }, (_, i) => values[i]).sort();
-  if (n === 0) return Number.NaN;
-  const at = (p / 100) * (n - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(n - 1, lo + 1);
-  return s[lo] + (s[hi] - s[lo]) * (at - lo);
+  return ps.map((p) => {
+    const at = (p / 100) * (n - 1);
+    const lo = Math.floor(at);
+    const hi = Math.min(n - 1, lo + 1);
+    return s[lo] + (s[hi] - s[lo]) * (at - lo);
+  });
 }
+
+/** One percentile; see percentiles. */
+export const percentile = (values: ArrayLike<number>, n: number, p: number): number => percentiles(values, n, [p])[0];

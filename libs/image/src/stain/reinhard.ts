@@ -42,11 +42,15 @@ export function rgbToLab(r: number, g: number, b: number, out: Float64Array | nu
   return out;
 }
 
-const gamma = (c: number) => {
+const gammaExact = (c: number) => {
   const v = c > 0.0031308 ? 1.055 * c ** (1 / 2.4) - 0.055 : 12.92 * c;
   const q = Math.round(v * 255);
   return q < 0 ? 0 : q > 255 ? 255 : q;
 };
+// Linear light to 8-bit sRGB on a 1/65536 grid (a power per channel per pixel is the slow part).
+const GAMMA_STEPS = 65536;
+const GAMMA = Uint8Array.from({ length: GAMMA_STEPS + 1 }, (_, i) => gammaExact(i / GAMMA_STEPS));
+const gamma = (c: number) => (c <= 0 ? 0 : c >= 1 ? 255 : GAMMA[Math.round(c * GAMMA_STEPS)]);
 
 /** The 8-bit sRGB pixel of a CIELAB colour (clipped to the gamut), written to out[0..3). */
 export function labToRgb(L: number, a: number, b: number, out: Uint8Array | number[] = new Uint8Array(3)) {
@@ -105,21 +109,34 @@ export function reinhardNormalize(
   const src = img.data;
   const dst = out && out.length >= n * 3 ? out.subarray(0, n * 3) : new Uint8Array(n * 3);
   dst.set(src.subarray(0, n * 3));
-  const acc = new LabAccumulator();
-  acc.add(img);
-  const s = acc.n >= REINHARD_MIN_PIXELS ? acc.stats() : null;
-  const image = { data: dst, width: img.width, height: img.height };
-  if (!s) return { image, normalised: false };
-  const scale = [0, 1, 2].map((c) => (s.lab_std[c] > FLAT_STD ? target.lab_std[c] / s.lab_std[c] : 1));
+  // One conversion per tissue pixel: the LAB values are kept for the second pass.
+  const labs = new Float32Array(n * 3);
+  const sum = [0, 0, 0];
+  const sq = [0, 0, 0];
+  let count = 0;
   const lab = new Float64Array(3);
-  const rgb = new Uint8Array(3);
   for (let i = 0; i < n * 3; i += 3) {
     if (!isTissue(src[i], src[i + 1], src[i + 2])) continue;
     rgbToLab(src[i], src[i + 1], src[i + 2], lab);
+    for (let c = 0; c < 3; c++) {
+      labs[i + c] = lab[c];
+      sum[c] += lab[c];
+      sq[c] += lab[c] * lab[c];
+    }
+    count++;
+  }
+  const image = { data: dst, width: img.width, height: img.height };
+  if (count < REINHARD_MIN_PIXELS) return { image, normalised: false };
+  const mean = sum.map((x) => x / count);
+  const std = sq.map((x, c) => Math.sqrt(Math.max(0, x / count - mean[c] ** 2)));
+  const scale = [0, 1, 2].map((c) => (std[c] > FLAT_STD ? target.lab_std[c] / std[c] : 1));
+  const rgb = new Uint8Array(3);
+  for (let i = 0; i < n * 3; i += 3) {
+    if (!isTissue(src[i], src[i + 1], src[i + 2])) continue;
     labToRgb(
-      (lab[0] - s.lab_mean[0]) * scale[0] + target.lab_mean[0],
-      (lab[1] - s.lab_mean[1]) * scale[1] + target.lab_mean[1],
-      (lab[2] - s.lab_mean[2]) * scale[2] + target.lab_mean[2],
+      (labs[i] - mean[0]) * scale[0] + target.lab_mean[0],
+      (labs[i + 1] - mean[1]) * scale[1] + target.lab_mean[1],
+      (labs[i + 2] - mean[2]) * scale[2] + target.lab_mean[2],
       rgb,
     );
     dst[i] = rgb[0];
