@@ -42,6 +42,7 @@ export function sh(
     'eval',
     'heatmap',
     'synth',
+    'stain',
   ].filter((t) => existsSync(join(ROOT, 'dist/apps', t, 'main.js')));
   const r = spawnSync('bash', ['-o', 'pipefail', '-c', `${shellPrelude(tools)}\n${script}`], {
     cwd: opts.cwd,

@@ -4,12 +4,14 @@
 //   jpegs <patches.arrows> <out.bin>                   the patches' JPEGs, each as u32 LE length + bytes
 //   embeddings <dir> <rows> <dim> <folds>              labelled embedding records (one slide per fold),
 //                                                      splits.arrows, and x.bin / y.bin (raw float32 / uint8)
+//   stain-shift <out> <seed> <sigma> <bias> <in...>    the patches with a strong stain shift per patient
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeResNet18Model } from '@slidepipe/models';
 import { openRecordSink, readRecords } from '@slidepipe/io';
 import { makeBatch, schemaFor, type StreamMeta } from '@slidepipe/schema';
 import { mulberry32, writeSyntheticCohort } from '@slidepipe/testing';
+import { writeStainShifted } from './stain-shift';
 
 const [cmd, ...args] = process.argv.slice(2);
 
@@ -106,7 +108,10 @@ if (cmd === 'cohort') {
   await new Promise((resolve) => out.end(resolve));
 } else if (cmd === 'embeddings') {
   await embeddings(args[0], +args[1], +args[2], +args[3]);
+} else if (cmd === 'stain-shift') {
+  const [out, seed, sigma, bias, ...inputs] = args;
+  await writeStainShifted(inputs, out, { seed: +seed, sigma: +sigma, bias: +bias });
 } else {
-  process.stderr.write('usage: embed-fixtures cohort|resnet18|jpegs|embeddings ...\n');
+  process.stderr.write('usage: embed-fixtures cohort|resnet18|jpegs|embeddings|stain-shift ...\n');
   process.exit(64);
 }

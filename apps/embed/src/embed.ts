@@ -15,6 +15,7 @@ import {
 } from '@slidepipe/schema';
 import type { Backbone, RgbImage } from './backbone';
 import { ahead } from './pipeline';
+import type { StainTransform } from './stain';
 
 export interface EmbedOptions {
   /** Patches per backbone call. */
@@ -24,6 +25,8 @@ export interface EmbedOptions {
   prefetch?: number;
   /** Called with the number of rows of each written batch. */
   onRows?: (rows: number) => void;
+  /** Stain normalisation and/or augmentation applied to each decoded patch (none when absent). */
+  stain?: StainTransform | null;
 }
 
 /** JPEG decodes in flight at once (libjpeg-turbo on koffi's worker threads). */
@@ -34,15 +37,23 @@ export function setDecodeThreads(threads: number): void {
 const KEYS = ['x0', 'y0', 'w0', 'h0', 'col', 'row'] as const;
 const PASSABLE = new Set([Type.Utf8, Type.Int, Type.Float, Type.Bool]);
 
-/** The embedding stream's metadata: the input's slide and facts, plus dim and the backbone identity. */
-export function embeddingMeta(input: StreamMeta, backbone: Backbone, provenance: ProvenanceEntry | null): StreamMeta {
+/**
+ * The embedding stream's metadata: the input's slide and facts, plus dim, the backbone identity and
+ * (when used) the stain normalisation and augmentation.
+ */
+export function embeddingMeta(
+  input: StreamMeta,
+  backbone: Backbone,
+  provenance: ProvenanceEntry | null,
+  stain: StainTransform['facts'] = {},
+): StreamMeta {
   const { identity } = backbone;
   return withProvenance(
     {
       record: 'embedding',
       version: recordDef('embedding').version,
       slide: input.slide,
-      facts: { ...input.facts, dim: identity.dim, backbone: identity },
+      facts: { ...input.facts, dim: identity.dim, backbone: identity, ...stain },
       provenance: input.provenance,
     },
     provenance,
@@ -107,12 +118,17 @@ async function* chunks(s: RecordStream, size: number, pass: Field[]): AsyncGener
   if (c.jpeg.length) yield c;
 }
 
-async function decodeChunk(source: string, c: Chunk): Promise<{ chunk: Chunk; images: RgbImage[] }> {
+async function decodeChunk(
+  source: string,
+  c: Chunk,
+  stain: StainTransform | null | undefined,
+): Promise<{ chunk: Chunk; images: RgbImage[] }> {
   const images = await Promise.all(
     c.jpeg.map(async (jpeg, i) => {
       try {
         const d = await decodeJpegAsync(jpeg, { pixelFormat: 'rgb' });
-        return { data: d.data, width: d.width, height: d.height };
+        const img = { data: d.data, width: d.width, height: d.height };
+        return stain ? stain.apply(img, c.slide_id[i], c.keys.x0[i], c.keys.y0[i]) : img;
       } catch (e) {
         throw inputError(source, `${where(c, i)}: ${(e as Error).message}`);
       }
@@ -131,7 +147,7 @@ export async function* embedStream(
 ): AsyncGenerator<RecordBatch> {
   const dim = backbone.identity.dim;
   for await (const { chunk: c, images } of ahead(chunks(s, opts.batchSize, pass), opts.prefetch ?? 2, (c) =>
-    decodeChunk(s.source, c),
+    decodeChunk(s.source, c, opts.stain),
   )) {
     const vectors = await backbone.embed(images);
     const n = images.length;
@@ -168,7 +184,7 @@ export async function embedStreams(
   let rows = 0;
   for await (const s of streams) {
     const pass = passThroughFields(s.schema);
-    const meta = embeddingMeta(s.meta, backbone, opts.provenance);
+    const meta = embeddingMeta(s.meta, backbone, opts.provenance, opts.stain?.facts);
     const schema = schemaFor(meta, pass);
     await sink.begin(schema, meta);
     for await (const b of embedStream(s, schema, pass, backbone, opts)) {

@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { positiveInteger, runTool } from '@slidepipe/cli';
 import { BUILTIN_BACKBONES, DEFAULT_BACKBONE } from './backbone-registry';
 import { run, type EmbedFlags } from './run';
+import { AUGMENT_HELP, STAIN_HELP } from './stain';
 
 void runTool<EmbedFlags>({
   name: 'embed',
@@ -13,6 +14,9 @@ void runTool<EmbedFlags>({
     'wsi-cat patches/*.parquet | wsi-embed --model resnet18.onnx -o emb.parquet',
     'wsi-embed --model uni.onnx --device cuda --batch-size 64 sampled.parquet -o emb.parquet',
     'wsi-cat --schema emb.parquet                                            # backbone name, sha256, dim, preprocessing',
+    'wsi-stain train.parquet -o stain.json && wsi-embed --stain macenko:target=stain.json train.parquet -o emb.parquet',
+    'wsi-tile held-out.tif | wsi-embed --stain macenko:target=models/ensemble.json | wsi-predict --models models/',
+    'wsi-embed --stain-augment hed:sigma=0.1,bias=0.02,seed=1 train.parquet -o emb.parquet  # training only',
   ],
   options: (cmd) => {
     cmd
@@ -30,7 +34,24 @@ void runTool<EmbedFlags>({
           .choices(['cpu', 'cuda'])
           .default('cpu'),
       )
-      .option('--batch-size <n>', 'patches per backbone call', positiveInteger('--batch-size'), 32);
+      .option('--batch-size <n>', 'patches per backbone call', positiveInteger('--batch-size'), 32)
+      .option('--stain <recipe>', 'stain normalisation of each patch before the backbone (see below)', 'none')
+      .option(
+        '--stain-augment <recipe>',
+        'stain augmentation of each patch, after --stain, for training embeddings (wsi-predict refuses them)',
+      );
+    cmd.addHelpText(
+      'after',
+      `
+Stain normalisation (--stain name:key=value):
+${STAIN_HELP}
+
+Stain augmentation (--stain-augment name:key=value,...):
+${AUGMENT_HELP}
+
+Both are recorded in the embedding stream's facts (stain, stain_augment); wsi-train copies facts.stain
+into ensemble.json, so held-out patches get the same with --stain <method>:target=models/ensemble.json.`,
+    );
   },
   run,
 });

@@ -16,6 +16,8 @@ const manifestSchema = z.object({
   format: z.literal('slidepipe-ensemble'),
   version: z.literal(1),
   backbone: z.object({ name: z.string(), sha256: z.string(), dim: z.number().int().positive() }).loose(),
+  /** Absent in models trained without stain normalisation (and in those from before it existed). */
+  stain: z.object({ method: z.string() }).loose().optional(),
   dim: z.number().int().positive(),
   aggregate: z.string(),
   threshold: z.number(),

@@ -1,6 +1,7 @@
 // wsi-predict: embedding records in, patch-score records out, batch by batch and one stream per
 // input stream (per slide). Every fold head scores every row; the ensemble score is their
 // aggregate. Embeddings from another backbone than the heads were trained on are refused.
+import { join } from 'node:path';
 import { makeData, RecordBatch, Schema, Struct, type Data, type RecordBatch as Batch } from 'apache-arrow';
 import type * as Ort from 'onnxruntime-node';
 import { inputError } from '@slidepipe/cli';
@@ -90,6 +91,47 @@ export function checkBackbone(s: RecordStream, e: Ensemble): void {
     );
   }
   if (dim !== e.manifest.dim) throw inputError(s.source, `embeddings of dim ${dim}, the models take ${e.manifest.dim}`);
+}
+
+/** JSON with keys sorted, so equal settings compare equal whatever order they were written in. */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  ) ?? 'null';
+
+/**
+ * Refuses augmented embeddings, and embeddings whose stain normalisation (method and target) is
+ * not the one the heads were trained on (facts.stain against ensemble.json's stain).
+ */
+export function checkStain(s: RecordStream, e: Ensemble): void {
+  const aug = s.meta.facts.stain_augment as { method?: unknown } | undefined | null;
+  if (aug !== undefined && aug !== null) {
+    throw inputError(
+      s.source,
+      `embeddings made with stain augmentation (wsi-embed --stain-augment ${String(aug.method ?? '')}): augmentation is for training; embed the patches to score without it`,
+    );
+  }
+  const got = (s.meta.facts.stain ?? undefined) as { method?: unknown } | undefined;
+  const want = e.manifest.stain;
+  if (typeof got === 'string') {
+    throw inputError(
+      s.source,
+      'holds embeddings of several stain normalisations (facts.stain differs between its streams)',
+    );
+  }
+  if (canonical(got ?? null) === canonical(want ?? null)) return;
+  const fix = want ? `--stain ${want.method}:target=${join(e.dir, 'ensemble.json')}` : 'no --stain';
+  const what = !got
+    ? 'without stain normalisation'
+    : !want || got.method !== want.method
+      ? `normalised with ${String(got.method)}`
+      : `normalised with ${String(got.method)} to another target`;
+  throw inputError(
+    s.source,
+    `embeddings ${what} but the models in ${e.dir} were trained on embeddings ${want ? `normalised with ${want.method}` : 'without stain normalisation'}: embed with ${fix}`,
+  );
 }
 
 export function scoreMeta(
@@ -205,6 +247,7 @@ export async function predictStreams(
   let rows = 0;
   for await (const s of streams) {
     checkBackbone(s, e);
+    checkStain(s, e);
     const oofHead = opts.outOfFold ? oofHeadOf(e, opts.outOfFold, s.source) : null;
     const meta = scoreMeta(s.meta, e, opts.aggregate, opts.provenance, oofHead);
     const passFields = extraFields(s.schema, recordDef('embedding'));

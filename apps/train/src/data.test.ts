@@ -86,3 +86,38 @@ describe('planning folds', () => {
     expect(() => planFolds(t, splits, 's')).toThrow(/fold 0 validates on 4 patches of which 0 positive/);
   });
 });
+
+describe('stain settings of the embeddings', () => {
+  const withStain = (slide: string, stain?: object, augment?: object) => {
+    const s = embeddingStream(slide, 3);
+    Object.assign(s.meta.facts, stain ? { stain } : {}, augment ? { stain_augment: augment } : {});
+    return s;
+  };
+  const macenko = {
+    method: 'macenko',
+    target: {
+      stain_matrix: [
+        [1, 0, 0],
+        [0, 1, 0],
+      ],
+    },
+  };
+
+  it('keeps the normalisation and augmentation for ensemble.json, none when there is none', async () => {
+    const aug = { method: 'hed', sigma: 0.1, bias: 0.02, seed: 1 };
+    const t = await loadEmbeddings(streams(withStain('p1_a', macenko, aug), withStain('p2_a', macenko, aug)));
+    expect(t.stain).toEqual(macenko);
+    expect(t.stainAugment).toEqual(aug);
+    const plain = await loadEmbeddings(streams(withStain('p1_a')));
+    expect(plain.stain).toBeUndefined();
+  });
+
+  it('refuses embeddings of several normalisations', async () => {
+    await expect(loadEmbeddings(streams(withStain('p1_a', macenko), withStain('p2_a')))).rejects.toThrow(
+      /p2_a.* embeddings with stain none mixed with macenko: train on embeddings made with one --stain\/--stain-augment/,
+    );
+    await expect(loadEmbeddings(streams(withStain('p1_a', '__differs__' as unknown as object)))).rejects.toThrow(
+      /several stain settings \(facts.stain differs between its streams\)/,
+    );
+  });
+});

@@ -23,6 +23,9 @@ export interface EmbeddingTable {
   rows: number;
   dim: number;
   backbone: BackboneFacts;
+  /** The embeddings' stain normalisation and augmentation (wsi-embed's facts.stain, facts.stain_augment), if any. */
+  stain?: Record<string, unknown>;
+  stainAugment?: Record<string, unknown>;
   /** The input files, as named in messages. */
   sources: string[];
   /** Upstream provenance of all streams, each entry once. */
@@ -50,6 +53,25 @@ export function backboneOf(s: RecordStream): BackboneFacts {
   return b;
 }
 
+/** facts.stain and facts.stain_augment of a stream: objects, or absent; several merged into one table are refused. */
+export function stainOf(s: RecordStream): { stain?: Record<string, unknown>; stainAugment?: Record<string, unknown> } {
+  const out: { stain?: Record<string, unknown>; stainAugment?: Record<string, unknown> } = {};
+  for (const [key, name] of [
+    ['stain', 'stain'],
+    ['stain_augment', 'stainAugment'],
+  ] as const) {
+    const v = s.meta.facts[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'object')
+      throw inputError(
+        s.source,
+        `holds embeddings of several stain settings (facts.${key} differs between its streams): train on embeddings made with one --stain/--stain-augment`,
+      );
+    out[name] = v as Record<string, unknown>;
+  }
+  return out;
+}
+
 const where = (b: RecordBatch, i: number) =>
   `slide ${b.getChild('slide_id')!.get(i)} patch x0=${b.getChild('x0')!.get(i)} y0=${b.getChild('y0')!.get(i)}`;
 
@@ -65,6 +87,7 @@ export async function loadEmbeddings(streams: AsyncIterable<RecordStream>): Prom
   let rows = 0;
   let dim = 0;
   let backbone: BackboneFacts | undefined;
+  let stain: ReturnType<typeof stainOf> = {};
   const grow = (need: number) => {
     if (need <= y.length) return;
     const cap = Math.max(need, y.length * 2, 4096);
@@ -83,6 +106,15 @@ export async function loadEmbeddings(streams: AsyncIterable<RecordStream>): Prom
     metas.push(s.meta);
     const bb = backboneOf(s);
     const d = Number(s.meta.facts.dim);
+    const st = stainOf(s);
+    if (!backbone) {
+      stain = st;
+    } else if (JSON.stringify(st) !== JSON.stringify(stain)) {
+      throw inputError(
+        s.source,
+        `embeddings with stain ${describeStain(st)} mixed with ${describeStain(stain)}: train on embeddings made with one --stain/--stain-augment`,
+      );
+    }
     if (!backbone) {
       backbone = bb;
       dim = d;
@@ -134,6 +166,7 @@ export async function loadEmbeddings(streams: AsyncIterable<RecordStream>): Prom
     rows,
     dim,
     backbone,
+    ...stain,
     sources: [...sources],
     provenance: mergeMeta(metas).provenance,
   };
@@ -161,3 +194,6 @@ export async function loadSplits(streams: AsyncIterable<RecordStream>): Promise<
   }
   return out;
 }
+
+const describeStain = (s: ReturnType<typeof stainOf>) =>
+  `${String(s.stain?.method ?? 'none')}${s.stainAugment ? ` + ${String(s.stainAugment.method)} augmentation` : ''}`;

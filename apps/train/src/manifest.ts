@@ -57,6 +57,14 @@ export interface EnsembleManifest {
   format: typeof ENSEMBLE_FORMAT;
   version: typeof ENSEMBLE_VERSION;
   backbone: BackboneFacts;
+  /**
+   * The training embeddings' stain normalisation (wsi-embed's facts.stain: method, target values,
+   * what it was fitted on), absent without one: wsi-embed --stain <method>:target=ensemble.json
+   * applies it again and wsi-predict checks it.
+   */
+  stain?: Record<string, unknown>;
+  /** The training embeddings' stain augmentation, for the record (prediction uses none). */
+  stain_augment?: Record<string, unknown>;
   dim: number;
   head: { kind: 'mlp'; hidden: number[]; input: 'raw embedding (standardisation folded into the first layer)' };
   recipe: Record<string, unknown>;

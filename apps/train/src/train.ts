@@ -386,6 +386,8 @@ export async function trainCrossValidated(
       format: ENSEMBLE_FORMAT,
       version: ENSEMBLE_VERSION,
       backbone: t.backbone,
+      ...(t.stain ? { stain: t.stain } : {}),
+      ...(t.stainAugment ? { stain_augment: t.stainAugment } : {}),
       dim: t.dim,
       head: { kind: 'mlp', hidden: r.hidden, input: 'raw embedding (standardisation folded into the first layer)' },
       recipe: { ...r },

@@ -35,3 +35,13 @@ export function fmix32(h: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/** A 32-bit seed from text ("<seed>:<slide>:<x0>:<y0>"): FNV-1a, then the finaliser so near texts part ways. */
+export function seedOfText(text: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of text) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return fmix32(h);
+}

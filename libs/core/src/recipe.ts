@@ -18,7 +18,9 @@ export type ParamSpec =
       description: string;
     }
   | { type: 'boolean'; default: boolean; description: string }
-  | { type: 'string'; default: string; oneOf: readonly string[]; description: string };
+  | { type: 'string'; default: string; oneOf: readonly string[]; description: string }
+  /** A file name; the empty default means none was given (the method says whether it needs one). */
+  | { type: 'path'; default: string; description: string };
 
 export type NumberParamSpec = Extract<ParamSpec, { type: 'number' }>;
 export type ParamSpecs = Record<string, ParamSpec>;
@@ -88,6 +90,8 @@ export function expectedText(spec: ParamSpec, quoteChoices = false): string {
       return 'a boolean';
     case 'string':
       return `one of ${spec.oneOf.map((s) => (quoteChoices ? JSON.stringify(s) : s)).join(', ')}`;
+    case 'path':
+      return 'a file path';
   }
 }
 
@@ -108,6 +112,8 @@ export function isValidParam(spec: ParamSpec, value: unknown): value is ParamVal
       return typeof value === 'boolean';
     case 'string':
       return typeof value === 'string' && spec.oneOf.includes(value);
+    case 'path':
+      return typeof value === 'string';
   }
 }
 
@@ -122,6 +128,7 @@ function fromText(spec: ParamSpec, text: string): ParamValue | undefined {
     case 'boolean':
       return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : undefined;
     case 'string':
+    case 'path':
       return text;
   }
 }
