@@ -58,11 +58,17 @@ mkdir -p "$OUT"/{patches,scores,heatmaps,geojson,real}
 cd "$OUT"
 
 # 1. A synthetic cohort: slides, DigiLut CSVs, manifest, contact sheet.
+# A cohort of another difficulty would mix results silently: refuse it.
+if [ -f cohort/manifest.json ]; then
+  have=$(node -e 'const m=require(process.argv[1]); console.log(m.difficulty ?? "standard")' "$OUT/cohort/manifest.json")
+  [ "$have" = "$DIFFICULTY" ] || { say "$OUT/cohort is a $have cohort, not $DIFFICULTY: use another SLIDEPIPE_DEMO_DIR"; exit 64; }
+fi
 if [ ! -f cohort/manifest.json ]; then
   say "generating $PATIENTS patients x 2 slides ($SIZE, $DIFFICULTY) into $OUT/cohort"
   rm -rf cohort.partial
   # shellcheck disable=SC2046
   wsi-synth -q -o cohort.partial --patients "$PATIENTS" --size "$SIZE" --seed "$SEED" --difficulty "$DIFFICULTY" \
+    $([ "$DIFFICULTY" = hard ] && echo --texture "$ROOT/test/fixtures/slides/CMU-1-Small-Region.svs") \
     $([ -n "$VALIDATION" ] && echo --validation-fraction "$VALIDATION")
   mv cohort.partial cohort
 fi
