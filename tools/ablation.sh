@@ -79,7 +79,7 @@ for bb in $BACKBONES; do
   demo "$bb-stain" "$bb-defaults" "$COMMON" "${MODEL[@]}" "${OLD[@]}" "${STAIN_ARGS[@]}"
   demo "$bb-boxes+hardneg" "$bb-hardneg" "$COMMON round1 train-sample-hard.parquet train-embeddings.parquet models scores" \
     "${MODEL[@]}" --hard-negatives "$K"
-  demo "$bb-all" "$bb-stain" "$COMMON stain.json round1/train-embeddings.parquet round1/models" \
+  demo "$bb-all" "$bb-stain" "$COMMON stain.json" \
     "${MODEL[@]}" --hard-negatives "$K" "${STAIN_ARGS[@]}"
 done
 
