@@ -1,8 +1,17 @@
 import { Binary, Field, Float32, FixedSizeList, Int64, type RecordBatch, type Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { makeBatch, RECORDS, schemaFor, validateSchema, type ColumnValues, type StreamMeta } from '@slidepipe/schema';
+import {
+  makeBatch,
+  OUT_OF_FOLD,
+  RECORDS,
+  schemaFor,
+  validateSchema,
+  type ColumnValues,
+  type StreamMeta,
+} from '@slidepipe/schema';
 import type { RecordSink, RecordStream } from '@slidepipe/io';
-import { allocate, countInput, planSample, slideSeed, writeSample, type SampleOptions } from './sample';
+import { HardNegatives, type HardOptions } from './hard';
+import { allocate, countInput, markKept, planSample, slideSeed, writeSample, type SampleOptions } from './sample';
 import { takeRows } from './take';
 
 /** A labelled-patch stream of one slide whose row i is positive when positive(i). */
@@ -264,5 +273,204 @@ describe('slideSeed', () => {
     const seen = new Set<number>();
     for (let seed = 0; seed < 100; seed++) for (const id of ['A_a', 'A_b', 'B_a']) seen.add(slideSeed(seed, id));
     expect(seen.size).toBe(300);
+  });
+});
+
+/**
+ * Out-of-fold patch-score stream for rows `rows` of a COHORT slide (same keys as slideStream),
+ * label as in the cohort, score(i) per row.
+ */
+function scoreStream(
+  slideId: string,
+  rows: number[],
+  score: (i: number) => number,
+  positive: (i: number) => boolean,
+  aggregate: string = OUT_OF_FOLD,
+): RecordStream {
+  const meta: StreamMeta = {
+    record: 'patch-score',
+    version: RECORDS['patch-score'].version,
+    slide: { slide_id: slideId, patient_id: slideId.split('_')[0], width0: 1e5, height0: 1e5, mpp0: 0.25 },
+    facts: { folds: 1, aggregate },
+    provenance: [],
+  };
+  const schema = schemaFor(meta);
+  const n = rows.length;
+  const batch = makeBatch(schema, {
+    slide_id: rows.map(() => slideId),
+    x0: Int32Array.from(rows, (i) => i * 512),
+    y0: new Int32Array(n),
+    w0: new Int32Array(n).fill(512),
+    h0: new Int32Array(n).fill(512),
+    col: Int32Array.from(rows),
+    row: new Int32Array(n),
+    label: Int8Array.from(rows, (i) => (positive(i) ? 1 : 0)),
+    score: Float32Array.from(rows, score),
+    fold_scores: rows.map((i) => Float32Array.of(score(i))),
+  });
+  return {
+    source: `${slideId}.scores.arrows`,
+    schema,
+    meta: validateSchema(schema),
+    batches: (async function* () {
+      yield batch;
+    })(),
+  };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+// Distinct scores in (0, 1) that do not follow row order; C_a's (lesion-free) are the highest.
+const hashScore = (slide: number) => (i: number) =>
+  (((i * 7919 + slide * 104729) % 10007) / 10007) * 0.5 + (slide === 2 ? 0.5 : 0);
+/** Every row of every COHORT slide scored, one stream per slide (or the given streams). */
+const allScores = () =>
+  (async function* () {
+    for (const [k, [id, n, pos]] of COHORT.entries()) yield scoreStream(id, range(n), hashScore(k), pos);
+  })();
+
+/** wsi-sample's run with --hard-negatives, on COHORT: count, plan, mark kept, choose, write. */
+async function sampleHard(
+  hardOpts: Partial<HardOptions> = {},
+  opts: Partial<SampleOptions> = {},
+  scores: () => AsyncIterable<RecordStream> = allScores,
+) {
+  const o = { ...base, ...opts };
+  const h: HardOptions = { perPos: 1, perSlide: o.perSlide, maxPerSlide: o.maxPerSlide, ...hardOpts };
+  const hard = await HardNegatives.read(scores(), () => undefined);
+  const counts = await countInput(cohort(), o.keepSlide, (b, i, label) => hard.seen(b, i, label));
+  const plan = planSample(counts.slides, o);
+  hard.checkAllSeen();
+  await markKept(cohort(), counts, plan, o, hard);
+  const choice = hard.choose(plan, h);
+  const sink = new MemorySink();
+  const out = await writeSample(cohort(), sink, counts, plan, {
+    ...o,
+    hard: { negatives: hard, choice },
+    provenance: (plans) => ({ tool: 'wsi-sample', version: 't', argv: [], params: { slides: plans }, time: 't' }),
+  });
+  return { plan, choice, sink, out, rows: sink.rowsOf() };
+}
+
+const keyOf = (r: { slide: string; col: number }) => `${r.slide}:${r.col}`;
+const scoreOf = (r: { slide: string; col: number }) => hashScore(COHORT.findIndex(([id]) => id === r.slide))(r.col);
+/** The n highest-scoring COHORT negatives not in `kept`, over the given slides. */
+function topUnkept(kept: Set<string>, n: number, slides = COHORT.map(([id]) => id)): Set<string> {
+  const cands = COHORT.filter(([id]) => slides.includes(id)).flatMap(([id, rows, pos], k) =>
+    range(rows)
+      .filter((i) => !pos(i) && !kept.has(`${id}:${i}`))
+      .map((i) => ({ key: `${id}:${i}`, score: hashScore(COHORT.findIndex(([x]) => x === id))(i), k })),
+  );
+  cands.sort((a, b) => b.score - a.score);
+  return new Set(cands.slice(0, n).map((c) => c.key));
+}
+
+describe('wsi-sample --hard-negatives', () => {
+  it('adds the per-pos x positives highest-scoring negatives not already kept, in input order', async () => {
+    const plain = await sample();
+    const kept = new Set(plain.rows.map(keyOf));
+    const { rows, choice, out } = await sampleHard({ perPos: 3 });
+    // The seeded sample is the same with and without hard negatives; 3 x 35 positives are added.
+    const added = rows.filter((r) => !kept.has(keyOf(r)));
+    expect(rows.filter((r) => kept.has(keyOf(r)))).toEqual(plain.rows);
+    expect(choice).toMatchObject({ wanted: 105, added: 105 });
+    expect(out.hard).toBe(105);
+    expect(added.every((r) => r.label === 0)).toBe(true);
+    expect(new Set(added.map(keyOf))).toEqual(topUnkept(kept, 105));
+    // The scores ranked C_a's negatives highest: the global pick takes them from there.
+    expect(added.every((r) => r.slide === 'C_a')).toBe(true);
+    // Input order: slides as streamed, rows by column.
+    const order = COHORT.map(([id]) => id);
+    const sorted = [...rows].sort((a, b) => order.indexOf(a.slide) - order.indexOf(b.slide) || a.col - b.col);
+    expect(rows).toEqual(sorted);
+    expect(new Set(rows.map(keyOf)).size).toBe(rows.length);
+  });
+
+  it('--per-slide picks within each slide, per its own positives (none for a lesion-free slide)', async () => {
+    const plain = await sample({ perSlide: true });
+    const kept = new Set(plain.rows.map(keyOf));
+    const { rows, choice, sink } = await sampleHard({ perPos: 2 }, { perSlide: true });
+    const added = rows.filter((r) => !kept.has(keyOf(r)));
+    expect(choice.wanted).toBe(2 * 35);
+    const bySlide = (id: string) => new Set(added.filter((r) => r.slide === id).map(keyOf));
+    expect(bySlide('A_a')).toEqual(topUnkept(kept, 60, ['A_a']));
+    expect(bySlide('B_b')).toEqual(topUnkept(kept, 10, ['B_b']));
+    expect(bySlide('C_a').size).toBe(0);
+    // Each stream's provenance records [added, candidates] per slide.
+    const slides = sink.streams.map((s) => s.meta.provenance.at(-1)!.params.slides as Record<string, unknown>);
+    expect(slides[0].A_a).toMatchObject({ hard_negatives: [60, choice.slides.get('A_a')!.candidates] });
+    expect(slides[2].C_a).toMatchObject({ hard_negatives: [0, 600 - plain.plan.slides.get('C_a')!.keepNeg] });
+  });
+
+  it('stays within --max-per-slide, and adds fewer when too few scored negatives are left', async () => {
+    const { rows, choice } = await sampleHard({ perPos: 3 }, { maxPerSlide: 60 });
+    const per = new Map<string, number>();
+    for (const r of rows) per.set(r.slide, (per.get(r.slide) ?? 0) + 1);
+    for (const n of per.values()) expect(n).toBeLessThanOrEqual(60);
+    expect(per.get('C_a')).toBe(60);
+    expect(choice.added).toBeLessThan(choice.wanted);
+    // Only 12 negatives scored, of B_b: at most those not already kept can be added.
+    const few = () =>
+      (async function* () {
+        yield scoreStream('B_b', range(12), () => 0.9, COHORT[1][2]);
+      })();
+    const plain = await sample();
+    const kept = new Set(plain.rows.map(keyOf));
+    const unkept = range(12).filter((i) => !kept.has(`B_b:${i}`)).length;
+    const r = await sampleHard({ perPos: 1 }, {}, few);
+    expect(r.choice).toMatchObject({ wanted: 35, added: unkept, candidates: unkept });
+    expect(r.rows).toHaveLength(plain.rows.length + unkept);
+  });
+
+  it('chooses the same patches whatever the order of the score files (ties by key)', async () => {
+    const tied = (reverse: boolean) => () =>
+      (async function* () {
+        const s = COHORT.map(([id, n, pos]) =>
+          scoreStream(id, reverse ? range(n).reverse() : range(n), () => 0.5, pos),
+        );
+        yield* reverse ? s.reverse() : s;
+      })();
+    const a = await sampleHard({ perPos: 1 }, {}, tied(false));
+    const b = await sampleHard({ perPos: 1 }, {}, tied(true));
+    expect(a.choice.added).toBe(35);
+    expect(b.rows).toEqual(a.rows);
+  });
+
+  it('refuses scores that are not out of fold, scored twice, not finite, or of patches not in the input', async () => {
+    const one =
+      (...s: RecordStream[]) =>
+      async () => {
+        const g = (async function* () {
+          yield* s;
+        })();
+        return HardNegatives.read(g, () => undefined);
+      };
+    const pos = COHORT[0][2];
+    await expect(one(scoreStream('A_a', [1, 2], () => 0.5, pos, 'mean-prob'))()).rejects.toThrow(
+      'A_a.scores.arrows: scores are not out-of-fold (facts.aggregate "mean-prob"): heads that trained on a slide rank its negatives too low; score the training slides with wsi-predict --out-of-fold --splits',
+    );
+    // The same patch with the same score twice is fine; with another score it is not.
+    const same = await one(
+      scoreStream('A_a', [1, 2], () => 0.5, pos),
+      scoreStream('A_a', [2], () => 0.5, pos),
+    )();
+    expect(same.size).toBe(2);
+    await expect(
+      one(
+        scoreStream('A_a', [1, 2], () => 0.5, pos),
+        scoreStream('A_a', [2], () => 0.25, pos),
+      )(),
+    ).rejects.toThrow(/slide A_a x0=1024 y0=0 w0=512 h0=512 is scored twice, 0\.5 \(A_a\.scores\.arrows\) and 0\.25/);
+    await expect(one(scoreStream('A_a', [3], () => NaN, pos))()).rejects.toThrow(
+      'A_a.scores.arrows: slide A_a x0=1536 y0=0 w0=512 h0=512 has score NaN',
+    );
+    // Patches beyond the input's 1000 rows of A_a, and a slide the input does not have.
+    const extra = () =>
+      (async function* () {
+        yield scoreStream('A_a', [5, 1000, 1001], () => 0.5, pos);
+        yield scoreStream('D_d', [0], () => 0.5, pos);
+      })();
+    await expect(sampleHard({}, {}, extra)).rejects.toThrow(
+      'A_a.scores.arrows: 3 of the 4 scored patches are not in the input (first: slide A_a x0=512000 y0=0 w0=512 h0=512): scores of another tiling, or of slides left out of the input?',
+    );
   });
 });
