@@ -352,13 +352,12 @@ async function sampleHard(
 }
 
 const keyOf = (r: { slide: string; col: number }) => `${r.slide}:${r.col}`;
-const scoreOf = (r: { slide: string; col: number }) => hashScore(COHORT.findIndex(([id]) => id === r.slide))(r.col);
 /** The n highest-scoring COHORT negatives not in `kept`, over the given slides. */
 function topUnkept(kept: Set<string>, n: number, slides = COHORT.map(([id]) => id)): Set<string> {
-  const cands = COHORT.filter(([id]) => slides.includes(id)).flatMap(([id, rows, pos], k) =>
+  const cands = COHORT.filter(([id]) => slides.includes(id)).flatMap(([id, rows, pos]) =>
     range(rows)
       .filter((i) => !pos(i) && !kept.has(`${id}:${i}`))
-      .map((i) => ({ key: `${id}:${i}`, score: hashScore(COHORT.findIndex(([x]) => x === id))(i), k })),
+      .map((i) => ({ key: `${id}:${i}`, score: hashScore(COHORT.findIndex(([x]) => x === id))(i) })),
   );
   cands.sort((a, b) => b.score - a.score);
   return new Set(cands.slice(0, n).map((c) => c.key));
