@@ -63,5 +63,38 @@ describe('pipeline descriptions', () => {
       },
     ).toString();
     expect(out).toMatch(/tile_label/);
+    expect(out).not.toMatch(/round1|--hard-negatives|--out-of-fold/);
+  });
+
+  it.skipIf(!hasSnakemake)("with hard_negatives=2 the dry run adds the demo's second training round", () => {
+    const d = tmp();
+    sh(`wsi-synth -q -o ${d}/gen --patients 2 --seed 4`);
+    mkdirSync(join(d, 'data/images'), { recursive: true });
+    for (const f of readdirSync(join(d, 'gen')))
+      renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
+    const out = execFileSync(
+      'snakemake',
+      [
+        ...['-s', join(ROOT, 'pipeline/Snakefile'), '-n', '-p', '--cores', '2'],
+        ...['--config', `data=${d}/data`, `out=${d}/out`, 'hard_negatives=2'],
+      ],
+      { cwd: d },
+    ).toString();
+    for (const rule of ['round1_sample_embed', 'round1_train', 'oof_scores', 'sample_embed', 'train'])
+      expect(out).toMatch(new RegExp(`^rule ${rule}:`, 'm'));
+    // Round 1's heads score the training patches out of fold; those scores pick the hard negatives.
+    expect(out).toContain(
+      `wsi-predict --models ${d}/out/round1/models --out-of-fold --splits ${d}/out/splits.parquet | wsi-cat -o ${d}/out/round1/oof-scores.parquet`,
+    );
+    expect(out).toContain(
+      `wsi-sample --neg-per-pos 2 --splits ${d}/out/splits.parquet --set train --hard-negatives ${d}/out/round1/oof-scores.parquet --per-pos 2 | wsi-embed`,
+    );
+    // The ensemble is the second round's: models/ is trained on the sample with hard negatives.
+    expect(out).toContain(
+      `wsi-train ${d}/out/train-embeddings.parquet --splits ${d}/out/splits.parquet -o ${d}/out/models`,
+    );
+    expect(out).toContain(
+      `wsi-train ${d}/out/round1/train-embeddings.parquet --splits ${d}/out/splits.parquet -o ${d}/out/round1/models`,
+    );
   });
 });

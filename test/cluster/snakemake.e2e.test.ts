@@ -1,6 +1,6 @@
 // pipeline/Snakefile run for real with snakemake (Debian's 7.21; `npm test`'s set-up installs
 // it): a small synthetic cohort end to end, the outputs the demo writes, nothing to do on a
-// re-run, and a run killed mid-way that completes after `--unlock`.
+// re-run, a run killed mid-way that completes after `--unlock`, and the hard-negative round.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,5 +93,36 @@ describe.skipIf(!hasSnakemake)('snakemake runs pipeline/Snakefile', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(d, 'out/eval.parquet'))).toBe(true);
     expect(readdirSync(patches).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('with hard_negatives=2 trains a second round on out-of-fold hard negatives of the training slides', () => {
+    const out = join(d, 'out-hn');
+    const r = spawnSync(
+      'snakemake',
+      [...args().filter((a) => !a.startsWith('out=')), `out=${out}`, 'hard_negatives=2'],
+      { cwd: d, env, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['round1/models/ensemble.json', 'models/ensemble.json', 'eval.parquet', 'submission.csv'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const schema = (f: string) => {
+      const s = JSON.parse(sh(`wsi-cat --schema ${join(out, f)}`).stdout.toString());
+      return Array.isArray(s) ? s[0] : s;
+    };
+    expect(schema('round1/oof-scores.parquet').facts.aggregate).toBe('out-of-fold');
+    // Every training slide of the split table is scored, and no other.
+    const csv = (cmd: string) => sh(cmd).stdout.toString().trim().split('\n').slice(1);
+    const train = csv(`wsi-cat --csv --select slide_id,set ${join(out, 'splits.parquet')}`)
+      .filter((l) => l.endsWith(',train'))
+      .map((l) => l.split(',')[0]);
+    const scored = new Set(csv(`wsi-cat --csv --select slide_id ${join(out, 'round1/oof-scores.parquet')}`));
+    expect([...scored].sort()).toEqual(train.sort());
+    const sample = schema('train-embeddings.parquet').provenance.find((p: { tool: string }) => p.tool === 'wsi-sample');
+    expect(sample.params.hard_negatives).toMatchObject({
+      scores: [join(out, 'round1/oof-scores.parquet')],
+      per_pos: 2,
+      mode: 'global',
+    });
+    expect(sample.params.hard_negatives.added).toBeGreaterThan(0);
   });
 });
