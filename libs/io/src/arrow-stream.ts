@@ -156,13 +156,26 @@ export function headerProblem(metadata: Uint8Array, bodyLength: number): string 
   return null;
 }
 
+/** A byte source that can also be read straight into a buffer, past what its iterator gave. */
+export interface DirectSource {
+  /** Reads up to `n` bytes into `buf` at `off`; fewer only at the end. */
+  readInto(buf: Uint8Array, off: number, n: number): number;
+  /** How many bytes are left. */
+  available(): number;
+}
+
 type Message = { eos: true } | { eos: false; headerType: number; frame: Uint8Array };
 
 /**
  * Splits a byte source into IPC messages. Throws a truncated-input error when the source ends inside
  * a message or after a message without the end-of-stream marker.
  */
-async function* messages(source: AsyncIterator<Uint8Array>, q: ByteQueue, name: string): AsyncGenerator<Message> {
+async function* messages(
+  source: AsyncIterator<Uint8Array>,
+  q: ByteQueue,
+  name: string,
+  directSource?: DirectSource,
+): AsyncGenerator<Message> {
   let ended = false;
   const fill = async (n: number): Promise<boolean> => {
     while (q.length < n && !ended) {
@@ -205,14 +218,38 @@ async function* messages(source: AsyncIterator<Uint8Array>, q: ByteQueue, name: 
     }
     const problem = headerProblem(metadata, header.bodyLength);
     if (problem) throw inputError(name, `corrupt Arrow message header (${problem})`);
-    if (!(await fill(header.bodyLength))) {
+    const bodyAt = prefix.byteLength + metaLen;
+    const direct = directSource && q.length < header.bodyLength ? directSource : undefined;
+    if (direct) {
+      // Known before anything is allocated: a damaged length must not make a huge frame.
+      if (q.length + direct.available() < header.bodyLength)
+        throw truncatedError(
+          name,
+          `stream cut inside a message body (${q.length + direct.available()} of ${header.bodyLength} bytes)`,
+        );
+    } else if (!(await fill(header.bodyLength))) {
       throw truncatedError(name, `stream cut inside a message body (${q.length} of ${header.bodyLength} bytes)`);
     }
-    // One contiguous frame per message, so the decoder can slice it without copying again.
-    const frame = new Uint8Array(prefix.byteLength + metaLen + header.bodyLength);
+    // One contiguous frame per message, so the decoder can slice it without copying again. Every
+    // byte is written below, so it is not zeroed: fresh zeroed memory for each frame (megabytes
+    // of patches) costs page faults, where malloc reuses what earlier frames freed.
+    const frame = new Uint8Array(
+      Buffer.allocUnsafeSlow(bodyAt + header.bodyLength).buffer,
+      0,
+      bodyAt + header.bodyLength,
+    );
     frame.set(prefix, 0);
     frame.set(metadata, prefix.byteLength);
-    q.takeInto(frame, prefix.byteLength + metaLen, header.bodyLength);
+    if (direct) {
+      // What is queued, then the rest of the body read from the file into its place.
+      const queued = q.length;
+      q.takeInto(frame, bodyAt, queued);
+      const got = direct.readInto(frame, bodyAt + queued, header.bodyLength - queued);
+      if (queued + got < header.bodyLength)
+        throw truncatedError(name, `stream cut inside a message body (${queued + got} of ${header.bodyLength} bytes)`);
+    } else {
+      q.takeInto(frame, bodyAt, header.bodyLength);
+    }
     yield { eos: false, headerType: header.headerType, frame };
   }
 }
@@ -306,7 +343,7 @@ export interface ArrowStream {
 export async function* readArrowStreams(
   source: AsyncIterable<Uint8Array>,
   name: string,
-  opts: { single?: boolean; queue?: ByteQueue } = {},
+  opts: { single?: boolean; queue?: ByteQueue; direct?: DirectSource } = {},
 ): AsyncGenerator<ArrowStream> {
   const q = opts.queue ?? new ByteQueue();
   const it = source[Symbol.asyncIterator]();
@@ -322,7 +359,7 @@ export async function* readArrowStreams(
       q.push(r.value);
       // Re-queue and continue through `messages`.
     }
-    const msgs = messages(it, q, name);
+    const msgs = messages(it, q, name, opts.direct);
     const first = await msgs.next();
     if (first.done || first.value.eos) throw inputError(name, 'Arrow stream without a schema');
     if (first.value.headerType !== HEADER_SCHEMA)

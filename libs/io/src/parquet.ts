@@ -39,6 +39,7 @@ import {
   chunkRange,
   type PendingOffsetIndex,
 } from './parquet-checksums';
+import { writeBinaryChunk, type BinaryData } from './parquet-binary';
 
 /** A random-access view of a local file for hyparquet, on one file descriptor. */
 export function fileAsyncBuffer(path: string): AsyncBuffer & { close(): void } {
@@ -339,8 +340,13 @@ export async function readParquetStream(path: string, name: string): Promise<Arr
  * `commitGroup` writes it (with page checksums); everything else goes out on `spill`.
  */
 class FdByteWriter extends ByteWriter {
-  constructor(private readonly fd: number) {
+  constructor(readonly fd: number) {
     super(8 << 20);
+  }
+  /** Counts bytes that went to the file past this writer (the buffer must be empty). */
+  advance(n: number): void {
+    if (this.index) throw new Error('ByteWriter: bytes still buffered');
+    this.offset += n;
   }
   spill(): void {
     this.writeOut(new Uint8Array(this.buffer, 0, this.index));
@@ -366,6 +372,8 @@ class FdByteWriter extends ByteWriter {
 /** Row-group bounds: by rows and by bytes of Arrow data, whichever comes first. */
 export const ROW_GROUP_ROWS = 100_000;
 export const ROW_GROUP_BYTES = 16 << 20;
+/** hyparquet-writer's page size, for the pages slidepipe writes itself too. */
+const DEFAULT_PAGE_BYTES = 1 << 20;
 
 /** Streams record batches into a Parquet file: row groups of at most `rowGroupRows` rows and about `rowGroupBytes`. */
 export class ParquetFileWriter {
@@ -426,29 +434,49 @@ export class ParquetFileWriter {
   private flushGroup(): void {
     if (!this.pending.length || !this.writer) return;
     const n = this.pendingRows;
-    const columnData = this.fields.map((f) => {
-      const t = f.type as DataType;
-      const isBinary = t.typeId === Type.Binary;
-      return {
+    const pageSize = this.opts.pageBytes ?? DEFAULT_PAGE_BYTES;
+    // Binary columns (JPEG payloads: they do not compress, dictionary trials and statistics on
+    // them only cost) are written from the Arrow buffers by writeBinaryChunk; the rest by
+    // hyparquet-writer, with statistics.
+    const direct = (f: Field) => (f.type as DataType).typeId === Type.Binary;
+    const columnData = this.fields
+      .filter((f) => !direct(f))
+      .map((f) => ({
         name: f.name,
         data: concatColumn(this.pending, f),
-        // JPEG payloads do not compress, and binary statistics would grow with the file.
-        codec: isBinary ? ('UNCOMPRESSED' as const) : undefined,
-        // Dictionary trials hash every payload byte and never win on image bytes.
-        encoding: isBinary ? ('PLAIN' as const) : undefined,
-        statistics: !isBinary && t.typeId !== Type.FixedSizeList,
-      };
-    });
+        statistics: (f.type as DataType).typeId !== Type.FixedSizeList,
+      }));
     // What precedes the group (the magic) goes out as it is; the group gets its checksums.
     this.bytes.spill();
-    const groups = this.writer.row_groups.length;
-    void this.writer.write({
-      columnData: columnData as unknown as ColumnSource[],
-      rowGroupSize: n,
-      pageSize: this.opts.pageBytes,
+    const groupStart = this.bytes.offset;
+    const chunks = new Map<string, ColumnChunk>();
+    let uncompressed = 0n;
+    if (columnData.length) {
+      const groups = this.writer.row_groups.length;
+      void this.writer.write({ columnData: columnData as unknown as ColumnSource[], rowGroupSize: n, pageSize });
+      if (this.writer.row_groups.length !== groups + 1) throw new Error(`expected one row group of ${n} rows`);
+      // Its group is made again below, with the binary columns.
+      const group = this.writer.row_groups.pop()!;
+      this.writer.num_rows -= BigInt(n);
+      this.bytes.commitGroup(group, this.writer.pendingIndexes as PendingOffsetIndex[]);
+      for (const c of group.columns) chunks.set(c.meta_data!.path_in_schema[0], c);
+      uncompressed += group.total_byte_size;
+    }
+    for (const f of this.fields.filter(direct)) {
+      const parts = this.pending.flatMap((b) => b.getChild(f.name)!.data) as unknown as BinaryData[];
+      const written = writeBinaryChunk(this.bytes.fd, this.bytes.offset, f.name, parts, f.nullable, pageSize);
+      this.bytes.advance(Number(written.chunk.meta_data!.total_compressed_size));
+      chunks.set(f.name, written.chunk);
+      this.writer.pendingIndexes.push(written);
+      uncompressed += written.chunk.meta_data!.total_uncompressed_size;
+    }
+    this.writer.row_groups.push({
+      columns: this.fields.map((f) => chunks.get(f.name)!),
+      total_byte_size: uncompressed,
+      num_rows: BigInt(n),
+      total_compressed_size: BigInt(this.bytes.offset - groupStart),
     });
-    if (this.writer.row_groups.length !== groups + 1) throw new Error(`expected one row group of ${n} rows`);
-    this.bytes.commitGroup(this.writer.row_groups[groups], this.writer.pendingIndexes as PendingOffsetIndex[]);
+    this.writer.num_rows += BigInt(n);
     this.rows += n;
     this.pending = [];
     this.pendingRows = 0;
