@@ -6,6 +6,8 @@
 #                 [--boxes RECIPE] [--no-size-prior] [--hard-negatives K] [--stain none|macenko|reinhard]
 #                 [--stain-augment RECIPE|none]
 set -euo pipefail
+# A step that fails without a message of its own still says where the demo stopped.
+trap 'echo "demo: stopped at line $LINENO ($BASH_COMMAND), exit $?" >&2' ERR
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PATH="$ROOT/node_modules/.bin:$PATH"
@@ -118,6 +120,8 @@ train_round() { # folder sample
     say "embedding $(wsi-cat -q --count "$sample" | tail -1) training patches into $dir (backbone: $MODEL, stain: $STAIN, augmentation: $AUGMENT)"
     wsi-embed -q "${EMBED_ARGS[@]}" "${TRAIN_STAIN[@]}" "$sample" -o "$dir/train-embeddings.parquet"
   fi
+  # Heads newer than their embeddings are finished work (ensemble.json is written last).
+  [ "$dir/models/ensemble.json" -nt "$dir/train-embeddings.parquet" ] && return 0
   say "training 5 fold heads into $dir/models"
   wsi-train -q "$dir/train-embeddings.parquet" --splits splits.parquet -o "$dir/models/" --logs "$dir/tensorboard/" --seed "$SEED"
 }
@@ -182,5 +186,7 @@ for f in CMU-1-Small-Region.svs CMU-1-Small-Region.generic-tiled-jpeg.tif; do
   [ -f "real/$id.parquet" ] || wsi-tile -q "$FIX/$f" --grid-png "real/$id.grid.png" | wsi-cat -q -o "real/$id.parquet"
 done
 
-CONFIG="difficulty $DIFFICULTY, boxes $BOXES$([ "$SIZE_PRIOR" = 1 ] && [[ $BOXES == peaks* ]] && echo ' + size prior'), hard negatives ${HARD_NEGATIVES} per positive, stain $STAIN, augmentation $AUGMENT"
+PRIOR_TEXT=""
+[ "$SIZE_PRIOR" = 1 ] && [[ $BOXES == peaks* ]] && PRIOR_TEXT=" + size prior"
+CONFIG="difficulty $DIFFICULTY, boxes $BOXES$PRIOR_TEXT, hard negatives ${HARD_NEGATIVES} per positive, stain $STAIN, augmentation $AUGMENT"
 node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))" "$FIX" "$CONFIG" && echo "explore the results in the browser: wsi-view --run ${OUT#"$ROOT"/}"
