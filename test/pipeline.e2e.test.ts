@@ -10,6 +10,16 @@ import { ROOT, sh, tmp } from './helpers';
 const commandsIn = (text: string) => new Set([...text.matchAll(/\bwsi-([a-z]+)\b/g)].map((m) => m[1]));
 const hasSnakemake = spawnSync('bash', ['-c', 'command -v snakemake']).status === 0;
 
+/** A DigiLut-shaped folder of 2 synthetic patients: d/data/images/*.tif and the CSVs in d/data. */
+function digilutFolder(): string {
+  const d = tmp();
+  sh(`wsi-synth -q -o ${d}/gen --patients 2 --seed 4`);
+  mkdirSync(join(d, 'data/images'), { recursive: true });
+  for (const f of readdirSync(join(d, 'gen')))
+    renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
+  return d;
+}
+
 describe('pipeline descriptions', () => {
   it('the README one-liner for GNU parallel tiles and labels every slide of a DigiLut-shaped folder', () => {
     const d = tmp();
@@ -50,11 +60,7 @@ describe('pipeline descriptions', () => {
   });
 
   it.skipIf(!hasSnakemake)('the Snakefile passes a snakemake dry run on a DigiLut-shaped folder', () => {
-    const d = tmp();
-    sh(`wsi-synth -q -o ${d}/gen --patients 2 --seed 4`);
-    mkdirSync(join(d, 'data/images'), { recursive: true });
-    for (const f of readdirSync(join(d, 'gen')))
-      renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
+    const d = digilutFolder();
     const out = execFileSync(
       'snakemake',
       ['-s', join(ROOT, 'pipeline/Snakefile'), '-n', '--cores', '2', '--config', `data=${d}/data`, `out=${d}/out`],
@@ -67,11 +73,7 @@ describe('pipeline descriptions', () => {
   });
 
   it.skipIf(!hasSnakemake)("with hard_negatives=2 the dry run adds the demo's second training round", () => {
-    const d = tmp();
-    sh(`wsi-synth -q -o ${d}/gen --patients 2 --seed 4`);
-    mkdirSync(join(d, 'data/images'), { recursive: true });
-    for (const f of readdirSync(join(d, 'gen')))
-      renameSync(join(d, 'gen', f), join(d, f.endsWith('.tif') ? 'data/images' : 'data', f));
+    const d = digilutFolder();
     const out = execFileSync(
       'snakemake',
       [
