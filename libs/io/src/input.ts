@@ -23,6 +23,7 @@ import { ByteQueue, readArrowStreams, type ArrowStream, type DirectSource } from
 import { readParquetStream } from './parquet';
 import { deleteAtExit } from './atomic';
 import { describe, isStdio } from './paths';
+import { tuneAllocator } from './allocator';
 
 export interface RecordStream {
   /** The input it came from, as named in messages. */
@@ -217,6 +218,7 @@ async function* checkedBatches(
  * Each stream's batches must be consumed before the next stream is requested.
  */
 export async function* readRecords(inputs: string[], opts: ReadOptions = {}): AsyncGenerator<RecordStream> {
+  tuneAllocator();
   const list = inputs.length ? inputs : ['-'];
   const stdinUses = list.filter((p) => isStdio(p)).length;
   if (stdinUses > 1) throw usageError('inputs', 'stdin ("-") can be read only once');

@@ -9,6 +9,7 @@ import { SlidepipeError, usageError } from '@slidepipe/core';
 import { AtomicFile, deleteAtExit } from './atomic';
 import { ParquetFileWriter } from './parquet';
 import { describe, isStdio } from './paths';
+import { tuneAllocator } from './allocator';
 
 export type OutputFormat = 'arrow' | 'parquet';
 
@@ -223,6 +224,7 @@ export function formatFor(path: string | undefined, format?: OutputFormat): Outp
 
 /** Opens the record output of a tool: "-" or none is stdout. Refuses binary output to a terminal. */
 export function openRecordSink(path: string | undefined, opts: OutputOptions = {}): RecordSink {
+  tuneAllocator();
   const format = formatFor(path, opts.format);
   const name = describe(path, 'out');
   if (isStdio(path)) {
