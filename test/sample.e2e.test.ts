@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openRecordSink } from '@slidepipe/io';
-import { makeBatch, OUT_OF_FOLD, schemaFor, type StreamMeta } from '@slidepipe/schema';
+import { makeBatch, OUT_OF_FOLD, schemaFor, type PatchKeys, type StreamMeta } from '@slidepipe/schema';
 import { makePatches, sh, tmp } from './helpers';
 
 // make-patches 6000 rows, 3 slides: synth000_a..synth002_a, 2000 patches each, 512-px grid of 400 columns.
@@ -134,14 +134,7 @@ describe('wsi-sample', () => {
   });
 });
 
-interface Patch {
-  slide_id: string;
-  x0: number;
-  y0: number;
-  w0: number;
-  h0: number;
-  col: number;
-  row: number;
+interface Patch extends PatchKeys {
   label: number;
 }
 
