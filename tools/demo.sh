@@ -162,7 +162,11 @@ for id in $TEST_SLIDES; do echo "$id"; done | xargs -P "$JOBS" -I{} bash -c 'EMB
 #    GeoJSON; the same count of boxes placed at random, as the chance baseline.
 SCORES=$(for id in $TEST_SLIDES; do echo "scores/$id.parquet"; done)
 BOX_ARGS=(-m "$BOXES")
-[ "$SIZE_PRIOR" = 1 ] && [[ $BOXES == peaks* ]] && BOX_ARGS+=(--size-prior cohort/train.csv)
+PRIOR_TEXT=""
+if [ "$SIZE_PRIOR" = 1 ] && [[ $BOXES == peaks* ]]; then
+  BOX_ARGS+=(--size-prior cohort/train.csv)
+  PRIOR_TEXT=" + size prior"
+fi
 # shellcheck disable=SC2086
 wsi-cat -q $SCORES | wsi-boxes -q "${BOX_ARGS[@]}" --counts cohort/validation.csv --submission submission.csv --force \
   --geojson 'geojson/{slide}.geojson' -o boxes.parquet --force
@@ -187,7 +191,5 @@ for f in CMU-1-Small-Region.svs CMU-1-Small-Region.generic-tiled-jpeg.tif; do
   [ -f "real/$id.parquet" ] || wsi-tile -q "$FIX/$f" --grid-png "real/$id.grid.png" | wsi-cat -q -o "real/$id.parquet"
 done
 
-PRIOR_TEXT=""
-[ "$SIZE_PRIOR" = 1 ] && [[ $BOXES == peaks* ]] && PRIOR_TEXT=" + size prior"
 CONFIG="difficulty $DIFFICULTY, boxes $BOXES$PRIOR_TEXT, hard negatives ${HARD_NEGATIVES} per positive, stain $STAIN, augmentation $AUGMENT"
 node "$ROOT/tools/demo-summary.mjs" "$OUT" "$(( $(date +%s) - started ))" "$FIX" "$CONFIG" && echo "explore the results in the browser: wsi-view --run ${OUT#"$ROOT"/}"

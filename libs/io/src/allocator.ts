@@ -2,7 +2,8 @@
 // freed) with a fresh mmap, so every record batch's buffers are page-faulted in and unmapped again:
 // half of the wall time of reading a 700 MB Parquet file. Served from the heap and kept there
 // (thresholds as MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ would set them), the same read
-// takes 2.0 s instead of 3.6-4.9 s with no more memory. Elsewhere than glibc this does nothing.
+// takes 2.4-2.8 s instead of 3.6-4.9 s with no more memory (1.9-2.0 s when set through the
+// environment, before Node starts). Elsewhere than glibc this does nothing.
 import { createRequire } from 'node:module';
 
 const M_TRIM_THRESHOLD = -1;

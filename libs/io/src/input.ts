@@ -98,7 +98,7 @@ class FileBytes implements DirectSource {
     return {
       next: async () => {
         const n = Math.min(FILE_CHUNK, this.available());
-        if (this.fd === null || n === 0) return { done: true, value: undefined };
+        if (n === 0) return { done: true, value: undefined };
         const buf = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
         const got = this.readInto(buf, 0, n);
         return got === 0 ? { done: true, value: undefined } : { done: false, value: buf.subarray(0, got) };
@@ -122,8 +122,9 @@ function openBytes(path: string | undefined): Readable | FileBytes {
       : createReadStream('', { fd: 0, highWaterMark: CHUNK, autoClose: false });
   }
   if (!existsSync(path!)) throw new SlidepipeError('no-input', path!, 'no such file');
-  if (statSync(path!).isDirectory()) throw inputError(path!, 'is a directory');
-  return statSync(path!).isFile() ? new FileBytes(path!) : createReadStream(path!, { highWaterMark: CHUNK });
+  const st = statSync(path!);
+  if (st.isDirectory()) throw inputError(path!, 'is a directory');
+  return st.isFile() ? new FileBytes(path!) : createReadStream(path!, { highWaterMark: CHUNK });
 }
 
 async function* arrowStreamsOf(path: string | undefined, name: string): AsyncGenerator<ArrowStream> {
